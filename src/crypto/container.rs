@@ -1,0 +1,377 @@
+//! The PIN-protected key container: what the phone stores.
+//!
+//! A private key is sealed with SM4-GCM under a key derived from a 6-digit
+//! PIN by PBKDF2-HMAC-SM3 with a per-container 16-byte random salt and a
+//! stated iteration count ([`DEFAULT_PIN_ITERATIONS`] unless chosen).
+//! The PIN is set on first use by entering it twice; a retry counter locks
+//! the container after [`DEFAULT_MAX_ATTEMPTS`] wrong PINs in a row (a
+//! right PIN resets it).
+//!
+//! # What the PIN protects against, and what it does not
+//!
+//! * **Online guessing** (someone holding the phone, going through the
+//!   app): after `max_attempts` wrong PINs the container refuses to open,
+//!   even with the right PIN. The app must persist the container after
+//!   every [`KeyContainer::unlock`] so the counter survives restarts.
+//! * **Offline guessing of a copied container** is *not* prevented. Whoever
+//!   copies the bytes can reset the counter and try every PIN: a 6-digit
+//!   PIN has only 10⁶ values, so the work is 10⁶ × `iterations` HMAC-SM3
+//!   calls — about a day on one core at the default, far less on many.
+//!   The container slows such an attacker down; only keeping the bytes out
+//!   of reach (the phone's keystore, device encryption) stops one.
+//!
+//! The header (format version, iteration count, attempt limit, salt and
+//! public key) is authenticated as GCM associated data, so editing it makes
+//! the right PIN fail too. The failure counter is not authenticated (it
+//! must change without the PIN); lowering it only gives back online tries
+//! that offline guessing has anyway.
+//!
+//! # Serialised form (version 1, all integers big-endian)
+//!
+//! ```text
+//! "YZTKC" | version u8 = 1 | iterations u32 | max_attempts u32 | failed u32
+//! | salt [16] | nonce [12] | public key [65] | sealed len u16 | sealed (32 + 16 tag)
+//! ```
+
+use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use super::hash::pbkdf2_hmac_sm3;
+use super::keys::{PrivateKey, PublicKey};
+use super::sm4;
+use crate::error::{Error, Result};
+
+/// PBKDF2-HMAC-SM3 iterations used when none are chosen.
+pub const DEFAULT_PIN_ITERATIONS: u32 = 100_000;
+/// Fewest iterations accepted.
+pub const MIN_PIN_ITERATIONS: u32 = 1_000;
+/// Most iterations accepted (a hostile file must not pin a CPU for hours).
+pub const MAX_PIN_ITERATIONS: u32 = 10_000_000;
+/// Wrong PINs in a row before the container locks, unless chosen.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 6;
+
+const MAGIC: &[u8; 5] = b"YZTKC";
+const VERSION: u8 = 1;
+
+/// A 6-digit PIN. Zeroized on drop, printed as `[redacted]`.
+#[derive(Clone)]
+pub struct Pin(Zeroizing<[u8; 6]>);
+
+impl Pin {
+    /// Validate `text` as exactly six ASCII digits.
+    pub fn new(text: &str) -> Result<Self> {
+        let b = text.as_bytes();
+        if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
+            return Err(Error::PinFormat);
+        }
+        let mut arr = Zeroizing::new([0u8; 6]);
+        arr.copy_from_slice(b);
+        Ok(Self(arr))
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.0[..]
+    }
+}
+
+impl ConstantTimeEq for Pin {
+    fn ct_eq(&self, other: &Self) -> subtle::Choice {
+        self.0[..].ct_eq(&other.0[..])
+    }
+}
+
+impl std::fmt::Debug for Pin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pin([redacted])")
+    }
+}
+
+/// Choices made when a container is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContainerParams {
+    /// PBKDF2-HMAC-SM3 iterations.
+    pub iterations: u32,
+    /// Wrong PINs in a row before the container locks (1 to 100).
+    pub max_attempts: u32,
+}
+
+impl Default for ContainerParams {
+    fn default() -> Self {
+        Self {
+            iterations: DEFAULT_PIN_ITERATIONS,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        }
+    }
+}
+
+impl ContainerParams {
+    fn check(&self) -> Result<()> {
+        if !(MIN_PIN_ITERATIONS..=MAX_PIN_ITERATIONS).contains(&self.iterations) {
+            return Err(Error::param(
+                "iterations",
+                format!(
+                    "{} is outside {MIN_PIN_ITERATIONS} to {MAX_PIN_ITERATIONS}",
+                    self.iterations
+                ),
+            ));
+        }
+        if !(1..=100).contains(&self.max_attempts) {
+            return Err(Error::param(
+                "max_attempts",
+                format!("{} is outside 1 to 100", self.max_attempts),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A private key sealed under a PIN, with a retry counter.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyContainer {
+    iterations: u32,
+    max_attempts: u32,
+    failed: u32,
+    salt: [u8; 16],
+    nonce: [u8; 12],
+    public_key: PublicKey,
+    sealed: Vec<u8>,
+}
+
+impl std::fmt::Debug for KeyContainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyContainer")
+            .field("public_key", &self.public_key)
+            .field("iterations", &self.iterations)
+            .field("failed", &self.failed)
+            .field("max_attempts", &self.max_attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyContainer {
+    /// Seal `key` under a new PIN entered twice (`pin`, `confirm`). Refuses
+    /// a PIN that is not six digits or a confirmation that differs.
+    pub fn create<R: CryptoRng + ?Sized>(
+        key: &PrivateKey,
+        pin: &str,
+        confirm: &str,
+        params: ContainerParams,
+        rng: &mut R,
+    ) -> Result<Self> {
+        params.check()?;
+        let pin = confirmed_pin(pin, confirm)?;
+        let mut c = Self {
+            iterations: params.iterations,
+            max_attempts: params.max_attempts,
+            failed: 0,
+            salt: [0; 16],
+            nonce: [0; 12],
+            public_key: key.public_key(),
+            sealed: Vec::new(),
+        };
+        c.seal(key, &pin, rng)?;
+        Ok(c)
+    }
+
+    fn seal<R: CryptoRng + ?Sized>(
+        &mut self,
+        key: &PrivateKey,
+        pin: &Pin,
+        rng: &mut R,
+    ) -> Result<()> {
+        rng.fill_bytes(&mut self.salt);
+        rng.fill_bytes(&mut self.nonce);
+        let kek = self.derive(pin)?;
+        self.sealed = sm4::gcm_encrypt(&kek[..], &self.nonce, &self.aad(), &key.to_bytes()[..])?;
+        Ok(())
+    }
+
+    fn derive(&self, pin: &Pin) -> Result<Zeroizing<[u8; 16]>> {
+        let mut kek = Zeroizing::new([0u8; 16]);
+        pbkdf2_hmac_sm3(pin.as_bytes(), &self.salt, self.iterations, &mut kek[..])?;
+        Ok(kek)
+    }
+
+    fn aad(&self) -> Vec<u8> {
+        let mut a = Vec::with_capacity(5 + 1 + 8 + 16 + 65);
+        a.extend_from_slice(MAGIC);
+        a.push(VERSION);
+        a.extend_from_slice(&self.iterations.to_be_bytes());
+        a.extend_from_slice(&self.max_attempts.to_be_bytes());
+        a.extend_from_slice(&self.salt);
+        a.extend_from_slice(&self.public_key.to_sec1_bytes(false));
+        a
+    }
+
+    /// Open with `pin`. A wrong PIN counts against the limit (persist the
+    /// container afterwards); the right one resets the count. A locked
+    /// container refuses every PIN.
+    pub fn unlock(&mut self, pin: &str) -> Result<PrivateKey> {
+        if self.is_locked() {
+            return Err(Error::ContainerLocked);
+        }
+        // A malformed PIN is refused without spending an attempt: it cannot
+        // be the right one, and the app should have caught it.
+        let pin = Pin::new(pin)?;
+        let kek = self.derive(&pin)?;
+        match sm4::gcm_decrypt(&kek[..], &self.nonce, &self.aad(), &self.sealed) {
+            Ok(d) => {
+                let d: &[u8; 32] = d[..]
+                    .try_into()
+                    .map_err(|_| Error::malformed("key container", "sealed key is not 32 bytes"))?;
+                let key = PrivateKey::from_bytes(d)?;
+                if key.public_key() != self.public_key {
+                    return Err(Error::KeyMismatch);
+                }
+                self.failed = 0;
+                Ok(key)
+            }
+            Err(Error::AuthenticationFailed) => {
+                self.failed = self.failed.saturating_add(1);
+                let remaining = self.remaining_attempts();
+                Err(Error::WrongPin { remaining })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Change the PIN: the old PIN (counted like [`Self::unlock`]) and the
+    /// new one entered twice. Re-seals under a fresh salt and nonce.
+    pub fn change_pin<R: CryptoRng + ?Sized>(
+        &mut self,
+        old_pin: &str,
+        new_pin: &str,
+        confirm: &str,
+        rng: &mut R,
+    ) -> Result<()> {
+        // Check the new PIN first, so a typo does not cost an attempt.
+        let new_pin = confirmed_pin(new_pin, confirm)?;
+        let key = self.unlock(old_pin)?;
+        self.seal(&key, &new_pin, rng)
+    }
+
+    /// True after `max_attempts` wrong PINs in a row.
+    pub fn is_locked(&self) -> bool {
+        self.failed >= self.max_attempts
+    }
+
+    /// Wrong PINs still allowed before the container locks.
+    pub fn remaining_attempts(&self) -> u32 {
+        self.max_attempts.saturating_sub(self.failed)
+    }
+
+    /// The public key of the sealed private key (readable without the PIN).
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public_key
+    }
+
+    /// The PBKDF2 iteration count of this container.
+    pub fn iterations(&self) -> u32 {
+        self.iterations
+    }
+
+    /// Serialise (see the module docs for the layout).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(128 + self.sealed.len());
+        out.extend_from_slice(MAGIC);
+        out.push(VERSION);
+        out.extend_from_slice(&self.iterations.to_be_bytes());
+        out.extend_from_slice(&self.max_attempts.to_be_bytes());
+        out.extend_from_slice(&self.failed.to_be_bytes());
+        out.extend_from_slice(&self.salt);
+        out.extend_from_slice(&self.nonce);
+        out.extend_from_slice(&self.public_key.to_sec1_bytes(false));
+        // sealed is always 48 bytes; the length field keeps the format open.
+        out.extend_from_slice(
+            &u16::try_from(self.sealed.len())
+                .unwrap_or(u16::MAX)
+                .to_be_bytes(),
+        );
+        out.extend_from_slice(&self.sealed);
+        out
+    }
+
+    /// Parse the serialised form, checking every field.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        const WHAT: &str = "key container";
+        let mut r = Cursor { data: bytes };
+        if r.take(5)? != MAGIC {
+            return Err(Error::malformed(
+                WHAT,
+                "bad magic (not a yizhengtong key container)",
+            ));
+        }
+        let version = r.take(1)?[0];
+        if version != VERSION {
+            return Err(Error::malformed(
+                WHAT,
+                format!("unsupported version {version}"),
+            ));
+        }
+        let iterations = r.u32()?;
+        let max_attempts = r.u32()?;
+        let failed = r.u32()?;
+        ContainerParams {
+            iterations,
+            max_attempts,
+        }
+        .check()?;
+        let salt: [u8; 16] = r.array()?;
+        let nonce: [u8; 12] = r.array()?;
+        let public_key = PublicKey::from_sec1_bytes(r.take(65)?)?;
+        let len = usize::from(u16::from_be_bytes(r.array()?));
+        if len != 32 + sm4::AEAD_TAG_LEN {
+            return Err(Error::length("sealed key", "48 bytes", len));
+        }
+        let sealed = r.take(len)?.to_vec();
+        if !r.data.is_empty() {
+            return Err(Error::malformed(
+                WHAT,
+                format!("{} trailing bytes", r.data.len()),
+            ));
+        }
+        Ok(Self {
+            iterations,
+            max_attempts,
+            failed,
+            salt,
+            nonce,
+            public_key,
+            sealed,
+        })
+    }
+}
+
+fn confirmed_pin(pin: &str, confirm: &str) -> Result<Pin> {
+    let pin = Pin::new(pin)?;
+    let confirm = Pin::new(confirm)?;
+    if bool::from(pin.ct_eq(&confirm)) {
+        Ok(pin)
+    } else {
+        Err(Error::PinConfirmationMismatch)
+    }
+}
+
+struct Cursor<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if self.data.len() < n {
+            return Err(Error::malformed("key container", "truncated"));
+        }
+        let (head, rest) = self.data.split_at(n);
+        self.data = rest;
+        Ok(head)
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+    fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_be_bytes(self.array()?))
+    }
+}

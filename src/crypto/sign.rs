@@ -1,0 +1,266 @@
+//! SM2 digital signatures (GB/T 32918.2) with the user ID as bytes.
+//!
+//! The message is hashed as `e = SM3(ZA ‖ M)` where
+//! `ZA = SM3(ENTL ‖ ID ‖ a ‖ b ‖ Gx ‖ Gy ‖ xA ‖ yA)`. The ID defaults to
+//! [`DEFAULT_USER_ID`] (`1234567812345678`, GM/T 0009); any other byte
+//! string of at most 8191 bytes is accepted.
+//!
+//! Signing runs on the `sm2` crate's constant-time scalar and point
+//! arithmetic with a nonce drawn from the caller's RNG. Signatures encode
+//! as DER `SEQUENCE { r INTEGER, s INTEGER }` (the default, what OpenSSL
+//! writes) or raw `r ‖ s` (64 bytes); decoders accept only canonical DER
+//! and components in [1, n-1].
+
+use rand_core::CryptoRng;
+use sm2::elliptic_curve::PrimeField;
+use sm2::elliptic_curve::group::Group;
+use sm2::elliptic_curve::ops::{LinearCombination, Reduce};
+use sm2::elliptic_curve::point::AffineCoordinates;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+use super::curve;
+use super::hash::{Sm3, Sm3Digest};
+use super::keys::{PrivateKey, PublicKey};
+use crate::asn1;
+use crate::error::{Error, Result};
+
+/// The default SM2 user ID of GM/T 0009: the ASCII bytes `1234567812345678`.
+pub const DEFAULT_USER_ID: &[u8] = b"1234567812345678";
+
+/// Longest user ID ENTL can express (2 bytes of length in bits).
+pub const MAX_USER_ID_LEN: usize = 8191;
+
+/// How a signature is serialised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignatureFormat {
+    /// DER `SEQUENCE { r INTEGER, s INTEGER }` (GM/T 0009, OpenSSL).
+    #[default]
+    Der,
+    /// Raw 64 bytes `r ‖ s`, each 32 bytes big-endian.
+    Raw,
+}
+
+/// `ZA = SM3(ENTL ‖ ID ‖ a ‖ b ‖ Gx ‖ Gy ‖ xA ‖ yA)`.
+pub fn za(public: &PublicKey, user_id: &[u8]) -> Result<Sm3Digest> {
+    if user_id.len() > MAX_USER_ID_LEN {
+        return Err(Error::UserIdTooLong { len: user_id.len() });
+    }
+    // len <= 8191, so bits <= 65528 fits in u16.
+    let entl = u16::try_from(user_id.len() * 8)
+        .map_err(|_| Error::UserIdTooLong { len: user_id.len() })?;
+    let mut h = Sm3::new();
+    h.update(&entl.to_be_bytes());
+    h.update(user_id);
+    h.update(&curve::A);
+    h.update(&curve::B);
+    h.update(&curve::GX);
+    h.update(&curve::GY);
+    h.update(&public.to_xy());
+    Ok(h.finalize())
+}
+
+/// `e = SM3(ZA ‖ M)`, the digest that is signed.
+pub fn message_digest(public: &PublicKey, user_id: &[u8], message: &[u8]) -> Result<Sm3Digest> {
+    let z = za(public, user_id)?;
+    let mut h = Sm3::new();
+    h.update(&z);
+    h.update(message);
+    Ok(h.finalize())
+}
+
+/// An SM2 signature whose components are known to lie in [1, n-1].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Signature {
+    r: [u8; 32],
+    s: [u8; 32],
+}
+
+impl Signature {
+    /// From r and s as 32-byte big-endian numbers; each must be in [1, n-1].
+    pub fn from_components(r: [u8; 32], s: [u8; 32]) -> Result<Self> {
+        check_component("r", &r)?;
+        check_component("s", &s)?;
+        Ok(Self { r, s })
+    }
+
+    /// r, big-endian.
+    pub fn r(&self) -> &[u8; 32] {
+        &self.r
+    }
+
+    /// s, big-endian.
+    pub fn s(&self) -> &[u8; 32] {
+        &self.s
+    }
+
+    /// Decode raw `r ‖ s` (exactly 64 bytes).
+    pub fn from_raw(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() != 64 {
+            return Err(Error::length("raw SM2 signature", "64 bytes", bytes.len()));
+        }
+        let mut r = [0u8; 32];
+        let mut s = [0u8; 32];
+        r.copy_from_slice(&bytes[..32]);
+        s.copy_from_slice(&bytes[32..]);
+        Self::from_components(r, s)
+    }
+
+    /// Raw `r ‖ s`.
+    pub fn to_raw(&self) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        out[..32].copy_from_slice(&self.r);
+        out[32..].copy_from_slice(&self.s);
+        out
+    }
+
+    /// Decode canonical DER; refuses non-minimal lengths or integers,
+    /// negative numbers, values over 32 bytes and trailing bytes.
+    pub fn from_der(bytes: &[u8]) -> Result<Self> {
+        let mut outer = asn1::Reader::new("DER SM2 signature", bytes);
+        let mut seq = outer.expect(asn1::TAG_SEQUENCE)?;
+        outer.finish()?;
+        let r = seq.uint_fixed::<32>("r")?;
+        let s = seq.uint_fixed::<32>("s")?;
+        seq.finish()?;
+        Self::from_components(r, s)
+    }
+
+    /// Canonical DER.
+    pub fn to_der(&self) -> Vec<u8> {
+        asn1::tlv(
+            asn1::TAG_SEQUENCE,
+            &[asn1::uint(&self.r), asn1::uint(&self.s)].concat(),
+        )
+    }
+
+    /// Decode in the given format.
+    pub fn from_bytes(bytes: &[u8], format: SignatureFormat) -> Result<Self> {
+        match format {
+            SignatureFormat::Der => Self::from_der(bytes),
+            SignatureFormat::Raw => Self::from_raw(bytes),
+        }
+    }
+
+    /// Decode DER or raw, told apart by shape (64 bytes not starting with
+    /// a valid DER SEQUENCE are raw).
+    pub fn from_der_or_raw(bytes: &[u8]) -> Result<Self> {
+        match Self::from_der(bytes) {
+            Ok(sig) => Ok(sig),
+            Err(e) if bytes.len() == 64 => Self::from_raw(bytes).map_err(|_| e),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Encode in the given format.
+    pub fn to_bytes(&self, format: SignatureFormat) -> Vec<u8> {
+        match format {
+            SignatureFormat::Der => self.to_der(),
+            SignatureFormat::Raw => self.to_raw().to_vec(),
+        }
+    }
+}
+
+fn check_component(name: &'static str, v: &[u8; 32]) -> Result<()> {
+    let zero = bool::from(v.ct_eq(&[0u8; 32]));
+    if zero || v >= &curve::N {
+        Err(Error::SignatureOutOfRange { component: name })
+    } else {
+        Ok(())
+    }
+}
+
+/// A uniformly random scalar in [1, n-1] drawn by rejection from `rng`.
+pub(crate) fn random_scalar<R: CryptoRng + ?Sized>(rng: &mut R) -> sm2::Scalar {
+    let mut buf = sm2::FieldBytes::default();
+    loop {
+        rng.fill_bytes(&mut buf);
+        let candidate: Option<sm2::Scalar> = sm2::Scalar::from_repr(buf).into();
+        buf.zeroize();
+        if let Some(k) = candidate {
+            if !bool::from(k.is_zero()) {
+                return k;
+            }
+        }
+    }
+}
+
+impl PrivateKey {
+    /// Sign `message` under `user_id` (ZA and SM3 computed inside).
+    pub fn sign<R: CryptoRng + ?Sized>(
+        &self,
+        user_id: &[u8],
+        message: &[u8],
+        rng: &mut R,
+    ) -> Result<Signature> {
+        let e = message_digest(&self.public_key(), user_id, message)?;
+        Ok(self.sign_digest(&e, rng))
+    }
+
+    /// Sign a precomputed digest `e = SM3(ZA ‖ M)`.
+    pub fn sign_digest<R: CryptoRng + ?Sized>(&self, e: &Sm3Digest, rng: &mut R) -> Signature {
+        let d = *self.scalar();
+        let e = <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&sm2::FieldBytes::from(*e));
+        // d is in [1, n-2], so 1 + d is non-zero and invertible.
+        let inv_1_plus_d: sm2::Scalar =
+            Option::from((sm2::Scalar::ONE + d).invert()).unwrap_or_else(|| unreachable!());
+        loop {
+            let mut k = random_scalar(rng);
+            let x1 = (sm2::ProjectivePoint::generator() * k).to_affine().x();
+            let r = e + <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&x1);
+            if bool::from(r.is_zero() | (r + k).is_zero()) {
+                k.zeroize();
+                continue;
+            }
+            let s = inv_1_plus_d * (k - r * d);
+            k.zeroize();
+            if bool::from(s.is_zero()) {
+                continue;
+            }
+            let mut rb = [0u8; 32];
+            let mut sb = [0u8; 32];
+            rb.copy_from_slice(&r.to_repr());
+            sb.copy_from_slice(&s.to_repr());
+            return Signature { r: rb, s: sb };
+        }
+    }
+}
+
+impl PublicKey {
+    /// Verify `signature` over `message` under `user_id`.
+    ///
+    /// `Ok(())` when it verifies, [`Error::SignatureMismatch`] when it
+    /// does not, another error for an unusable input (e.g. an ID too long).
+    pub fn verify(&self, user_id: &[u8], message: &[u8], signature: &Signature) -> Result<()> {
+        let e = message_digest(self, user_id, message)?;
+        self.verify_digest(&e, signature)
+    }
+
+    /// Verify `signature` over a precomputed `e = SM3(ZA ‖ M)`.
+    pub fn verify_digest(&self, e: &Sm3Digest, signature: &Signature) -> Result<()> {
+        let scalar = |b: &[u8; 32]| -> Result<sm2::Scalar> {
+            Option::from(sm2::Scalar::from_repr(sm2::FieldBytes::from(*b)))
+                .ok_or(Error::SignatureMismatch)
+        };
+        let r = scalar(&signature.r)?;
+        let s = scalar(&signature.s)?;
+        let t = r + s;
+        if bool::from(t.is_zero()) {
+            return Err(Error::SignatureMismatch);
+        }
+        let point = sm2::ProjectivePoint::lincomb(&[
+            (sm2::ProjectivePoint::generator(), s),
+            (sm2::ProjectivePoint::from(*self.affine()), t),
+        ]);
+        if bool::from(point.is_identity()) {
+            return Err(Error::SignatureMismatch);
+        }
+        let e = <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&sm2::FieldBytes::from(*e));
+        let x1 = point.to_affine().x();
+        if e + <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&x1) == r {
+            Ok(())
+        } else {
+            Err(Error::SignatureMismatch)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! The one error type of the SDK.
+//!
+//! Every variant says *what* went wrong and, where it matters, *where*
+//! (which field, which check). Variants are never removed or renumbered in
+//! meaning; new ones may be added, so the enum is `#[non_exhaustive]`.
+
+use std::fmt;
+
+/// Result alias used throughout the crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that can go wrong in the SDK.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Structurally malformed input: bad DER, bad PEM, trailing bytes.
+    #[error("malformed {what}: {detail}")]
+    Malformed {
+        /// What was being decoded (e.g. "PKCS#8 private key").
+        what: &'static str,
+        /// Why it was refused.
+        detail: String,
+    },
+    /// A length that does not fit what the format allows.
+    #[error("wrong length for {what}: expected {expected}, got {actual}")]
+    InvalidLength {
+        /// The field.
+        what: &'static str,
+        /// What is allowed, in words (e.g. "32 bytes").
+        expected: String,
+        /// What was given.
+        actual: usize,
+    },
+    /// An algorithm identifier or curve that this SDK does not handle.
+    #[error("unsupported {what}: {oid}")]
+    UnsupportedAlgorithm {
+        /// Which field carried it (e.g. "key algorithm", "PBKDF2 PRF").
+        what: &'static str,
+        /// The OID or name found.
+        oid: String,
+    },
+    /// A point whose coordinates do not satisfy the SM2 curve equation,
+    /// or an x coordinate with no point on the curve.
+    #[error("public key point is not on the SM2 curve")]
+    PointNotOnCurve,
+    /// The point at infinity where a real point is required.
+    #[error("public key is the point at infinity")]
+    PointAtInfinity,
+    /// A point encoding that is neither compressed nor uncompressed SEC1.
+    #[error("invalid point encoding: {0}")]
+    InvalidPointEncoding(String),
+    /// A private scalar outside [1, n-2] (SM2 needs 1 + d invertible).
+    #[error("private key scalar is out of range [1, n-2]")]
+    ScalarOutOfRange,
+    /// The public key stored beside a private key does not belong to it.
+    #[error("the public key stored with the private key does not match it")]
+    KeyMismatch,
+    /// A signature component outside [1, n-1].
+    #[error("signature component {component} is out of range [1, n-1]")]
+    SignatureOutOfRange {
+        /// "r" or "s".
+        component: &'static str,
+    },
+    /// A well-formed signature that does not verify.
+    #[error("signature does not verify")]
+    SignatureMismatch,
+    /// The SM2 user ID is longer than ENTL (16 bits of length in bits) allows.
+    #[error("SM2 user ID is {len} bytes; at most 8191 bytes are allowed")]
+    UserIdTooLong {
+        /// Length given, in bytes.
+        len: usize,
+    },
+    /// SM2 encryption of nothing is refused (the KDF output would be empty).
+    #[error("plaintext is empty; SM2 encryption needs at least one byte")]
+    EmptyPlaintext,
+    /// SM2 decryption failed its integrity check.
+    #[error("SM2 decryption failed: {0}")]
+    DecryptionFailed(&'static str),
+    /// A symmetric padding that does not check out.
+    #[error("invalid PKCS#7 padding")]
+    InvalidPadding,
+    /// An AEAD tag that does not verify (wrong key, nonce, AAD or tampering).
+    #[error("authentication tag mismatch: wrong key, nonce or associated data, or tampered data")]
+    AuthenticationFailed,
+    /// An encrypted private key that does not open with this password.
+    #[error("wrong password, or the encrypted key is corrupted")]
+    WrongPassword,
+    /// A parameter outside what the SDK accepts.
+    #[error("invalid parameter {name}: {reason}")]
+    InvalidParameter {
+        /// The parameter.
+        name: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A PIN that is not exactly six ASCII digits.
+    #[error("PIN must be exactly 6 digits")]
+    PinFormat,
+    /// The PIN and its confirmation differ.
+    #[error("the two PIN entries do not match")]
+    PinConfirmationMismatch,
+    /// A wrong PIN; `remaining` tries are left before the container locks.
+    #[error("wrong PIN, {remaining} tries left")]
+    WrongPin {
+        /// Attempts left before the container locks.
+        remaining: u32,
+    },
+    /// The container is locked after too many wrong PINs.
+    #[error("key container is locked after too many wrong PINs")]
+    ContainerLocked,
+}
+
+impl Error {
+    /// Shorthand for [`Error::Malformed`].
+    pub(crate) fn malformed(what: &'static str, detail: impl fmt::Display) -> Self {
+        Error::Malformed {
+            what,
+            detail: detail.to_string(),
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidLength`].
+    pub(crate) fn length(what: &'static str, expected: impl Into<String>, actual: usize) -> Self {
+        Error::InvalidLength {
+            what,
+            expected: expected.into(),
+            actual,
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidParameter`].
+    pub(crate) fn param(name: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidParameter {
+            name,
+            reason: reason.into(),
+        }
+    }
+
+    /// True when this error means "the signature is well-formed but false",
+    /// as opposed to malformed input.
+    pub fn is_signature_mismatch(&self) -> bool {
+        matches!(self, Error::SignatureMismatch)
+    }
+}

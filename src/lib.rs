@@ -1,0 +1,30 @@
+//! # yizhengtong
+//!
+//! A pure-Rust SDK for China's mobile digital certificates (移动数字证书):
+//! SM2 signatures with user IDs, SM2 encryption, SM3, SM4 and the key
+//! formats peers exchange, interoperable byte for byte with OpenSSL and
+//! GmSSL.
+//!
+//! ```
+//! use yizhengtong::crypto::{PrivateKey, Signature, DEFAULT_USER_ID};
+//!
+//! let mut rng = rand::rng();
+//! let key = PrivateKey::generate(&mut rng);
+//! let sig = key.sign(DEFAULT_USER_ID, b"tender.pdf digest", &mut rng)?;
+//! let der = sig.to_der();                      // what OpenSSL reads
+//!
+//! let public = key.public_key();
+//! public.verify(DEFAULT_USER_ID, b"tender.pdf digest", &Signature::from_der(&der)?)?;
+//! assert!(public.verify(DEFAULT_USER_ID, b"tampered", &sig).unwrap_err().is_signature_mismatch());
+//! # Ok::<(), yizhengtong::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod asn1;
+pub mod crypto;
+pub mod error;
+pub mod hex;
+pub mod pem;
+
+pub use error::{Error, Result};
