@@ -129,7 +129,7 @@ impl Error {
     }
 
     /// Shorthand for [`Error::InvalidParameter`].
-    pub(crate) fn param(name: &'static str, reason: impl Into<String>) -> Self {
+    pub fn param(name: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidParameter {
             name,
             reason: reason.into(),

@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod asn1;
+pub mod cert;
 pub mod crypto;
 pub mod error;
 pub mod hex;

@@ -64,6 +64,11 @@ pub fn sm3(data: &[u8]) -> Sm3Digest {
     sm3::Sm3::digest(data).into()
 }
 
+/// Lower-case hex of SM3(`data`).
+pub fn hex_digest(data: &[u8]) -> String {
+    crate::hex::encode(&sm3(data))
+}
+
 /// SM3 over several slices, as if concatenated.
 pub fn sm3_concat(parts: &[&[u8]]) -> Sm3Digest {
     let mut h = sm3::Sm3::new();

@@ -16,7 +16,7 @@ pub mod sm4;
 
 pub use container::{ContainerParams, KeyContainer, Pin};
 pub use encrypt::{Ciphertext, CiphertextFormat};
-pub use hash::{HmacSm3, Sm3, Sm3Digest, hmac_sm3, pbkdf2_hmac_sm3, sm3};
+pub use hash::{HmacSm3, Sm3, Sm3Digest, hex_digest, hmac_sm3, pbkdf2_hmac_sm3, sm3};
 pub use keys::{PrivateKey, PublicKey};
 pub use pkcs8enc::{Pbes2Cipher, Pbes2Params, Pbes2Prf};
 pub use sign::{DEFAULT_USER_ID, Signature, SignatureFormat};

@@ -1,0 +1,152 @@
+//! `yzt bench`: how fast this build runs an operation, printed as one JSON
+//! object per run, the way `openssl speed` is used to compare builds.
+
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use yizhengtong::Error;
+use yizhengtong::crypto::{DEFAULT_USER_ID, PrivateKey, sm3, sm4};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Op {
+    /// SM2 signatures (message of 32 bytes, default ID).
+    Sign,
+    /// SM2 verifications over 64 different keys.
+    Verify,
+    /// SM3 over 1 MiB buffers.
+    Sm3,
+    /// SM4 over 1 MiB buffers (mode from --mode).
+    Sm4,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Sm4Mode {
+    Ctr,
+    Gcm,
+    Cbc,
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// What to measure.
+    op: Op,
+    /// How long to run, in seconds.
+    #[arg(long, default_value_t = 3.0)]
+    seconds: f64,
+    /// SM4 mode for `sm4`.
+    #[arg(long, value_enum, default_value = "ctr")]
+    mode: Sm4Mode,
+}
+
+/// Run `f` repeatedly for about `secs`, returning (iterations, elapsed).
+fn measure(secs: f64, mut f: impl FnMut(u64)) -> (u64, Duration) {
+    let budget = Duration::from_secs_f64(secs);
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < budget {
+        for _ in 0..8 {
+            f(n);
+            n += 1;
+        }
+    }
+    (n, start.elapsed())
+}
+
+const MIB: usize = 1 << 20;
+
+pub fn run(a: BenchArgs) -> Result<(), Error> {
+    if !(a.seconds > 0.0 && a.seconds <= 3600.0) {
+        return Err(Error::param(
+            "--seconds",
+            "must be more than 0 and at most 3600",
+        ));
+    }
+    let mut rng = rand::rng();
+    match a.op {
+        Op::Sign => {
+            let key = PrivateKey::generate(&mut rng);
+            let msg = [7u8; 32];
+            let (n, t) = measure(a.seconds, |_| {
+                std::hint::black_box(key.sign(DEFAULT_USER_ID, &msg, &mut rng).ok());
+            });
+            print_ops("sign", n, t);
+        }
+        Op::Verify => {
+            let items: Vec<_> = (0..64)
+                .map(|i| {
+                    let key = PrivateKey::generate(&mut rng);
+                    let msg = vec![i as u8; 32];
+                    let sig = key.sign(DEFAULT_USER_ID, &msg, &mut rng)?;
+                    Ok((key.public_key(), msg, sig))
+                })
+                .collect::<Result<_, Error>>()?;
+            let mut failures = 0u64;
+            let (n, t) = measure(a.seconds, |i| {
+                let (p, m, s) = &items[(i % 64) as usize];
+                if p.verify(DEFAULT_USER_ID, m, s).is_err() {
+                    failures += 1;
+                }
+            });
+            if failures > 0 {
+                return Err(Error::param(
+                    "bench",
+                    format!("{failures} verifications failed"),
+                ));
+            }
+            print_ops("verify", n, t);
+        }
+        Op::Sm3 => {
+            let buf = vec![0x5au8; MIB];
+            let (n, t) = measure(a.seconds, |_| {
+                std::hint::black_box(sm3(&buf));
+            });
+            print_mib("sm3", n, t);
+        }
+        Op::Sm4 => {
+            let key = [1u8; 16];
+            let iv = [2u8; 16];
+            let nonce = [3u8; 12];
+            let mut buf = vec![0x5au8; MIB];
+            let (name, (n, t)) = match a.mode {
+                Sm4Mode::Ctr => (
+                    "sm4-ctr",
+                    measure(a.seconds, |_| {
+                        sm4::ctr_apply(&key, &iv, &mut buf).ok();
+                    }),
+                ),
+                Sm4Mode::Gcm => (
+                    "sm4-gcm",
+                    measure(a.seconds, |_| {
+                        std::hint::black_box(sm4::gcm_encrypt(&key, &nonce, b"", &buf).ok());
+                    }),
+                ),
+                Sm4Mode::Cbc => (
+                    "sm4-cbc",
+                    measure(a.seconds, |_| {
+                        std::hint::black_box(
+                            sm4::cbc_encrypt(&key, &iv, &buf, sm4::Padding::Pkcs7).ok(),
+                        );
+                    }),
+                ),
+            };
+            print_mib(name, n, t);
+        }
+    }
+    Ok(())
+}
+
+fn print_ops(op: &str, n: u64, t: Duration) {
+    let secs = t.as_secs_f64();
+    println!(
+        r#"{{"op":"{op}","ops_per_s":{:.1},"iterations":{n},"seconds":{secs:.3}}}"#,
+        n as f64 / secs
+    );
+}
+
+fn print_mib(op: &str, n: u64, t: Duration) {
+    let secs = t.as_secs_f64();
+    println!(
+        r#"{{"op":"{op}","mib_per_s":{:.1},"iterations":{n},"seconds":{secs:.3}}}"#,
+        n as f64 / secs
+    );
+}
