@@ -164,22 +164,22 @@ impl PrivateKey {
     /// present, must name SM2.
     pub fn from_sec1_der(der_bytes: &[u8]) -> Result<Self> {
         const WHAT: &str = "SEC1 EC private key";
-        let ec = sec1::EcPrivateKey::from_der(der_bytes).map_err(|e| Error::malformed(WHAT, e))?;
-        if let Some(params) = &ec.parameters {
-            match params.named_curve() {
-                Some(oid) if oid == OID_SM2 => {}
-                Some(oid) => {
-                    return Err(Error::UnsupportedAlgorithm {
-                        what: "EC private key curve",
-                        oid: oid.to_string(),
-                    });
+        let ec = sec1::EcPrivateKey::from_der(der_bytes).map_err(|e| {
+            if has_explicit_parameters(der_bytes) {
+                Error::UnsupportedAlgorithm {
+                    what: "EC private key curve",
+                    oid: "explicit parameters (only the named SM2 curve is accepted)".into(),
                 }
-                None => {
-                    return Err(Error::UnsupportedAlgorithm {
-                        what: "EC private key curve",
-                        oid: "explicit or implicit parameters".into(),
-                    });
-                }
+            } else {
+                Error::malformed(WHAT, e)
+            }
+        })?;
+        if let Some(oid) = ec.parameters.as_ref().and_then(|p| p.named_curve()) {
+            if oid != OID_SM2 {
+                return Err(Error::UnsupportedAlgorithm {
+                    what: "EC private key curve",
+                    oid: oid.to_string(),
+                });
             }
         }
         // Without parameters the key is taken as SM2: inside PKCS#8 the
@@ -413,6 +413,18 @@ impl PublicKey {
             }
         }
     }
+}
+
+/// True when an `ECPrivateKey` carries `[0]` parameters that are a
+/// SEQUENCE (explicit curve parameters) rather than a named-curve OID.
+fn has_explicit_parameters(der_bytes: &[u8]) -> bool {
+    let mut outer = crate::asn1::Reader::new("SEC1 EC private key", der_bytes);
+    let Ok(mut seq) = outer.expect(crate::asn1::TAG_SEQUENCE) else {
+        return false;
+    };
+    let _version = seq.any();
+    let _key = seq.any();
+    matches!(seq.any(), Ok((0xa0, _, content)) if content.first() == Some(&crate::asn1::TAG_SEQUENCE))
 }
 
 fn check_coordinate(name: &'static str, c: &[u8]) -> Result<()> {
