@@ -29,3 +29,8 @@ pub mod hex;
 pub mod pem;
 
 pub use error::{Error, Result};
+
+/// The README's examples run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
