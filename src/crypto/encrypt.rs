@@ -339,6 +339,12 @@ impl PrivateKey {
         // Prefer a C3 mismatch (the key or data is wrong) over "this
         // candidate's C1 is not a point" (the candidate was the wrong form).
         let mut c3_err = None;
+        // Input that starts like DER but does not parse as the ASN.1 form:
+        // its DER error says more than the raw forms' attempts.
+        let asn1_err = match ciphertext.first() {
+            Some(&asn1::TAG_SEQUENCE) => Ciphertext::from_asn1(ciphertext).err(),
+            _ => None,
+        };
         let mut other_err = None;
         for format in candidates {
             match self.decrypt_as(ciphertext, format) {
@@ -352,6 +358,7 @@ impl PrivateKey {
             }
         }
         Err(c3_err
+            .or(asn1_err)
             .or(other_err)
             .unwrap_or(Error::DecryptionFailed("no format matched")))
     }

@@ -393,24 +393,29 @@ impl PublicKey {
         if pem::is_pem(data) {
             return Self::from_spki_pem(data);
         }
+        // Hex text first: '0' is 0x30, which would look like DER.
+        let is_hex_text = !data.is_empty()
+            && data
+                .iter()
+                .all(|b| b.is_ascii_hexdigit() || b.is_ascii_whitespace());
+        if is_hex_text {
+            let text =
+                std::str::from_utf8(data).map_err(|_| Error::malformed("public key", "not hex"))?;
+            let raw = crate::hex::decode(text)?;
+            if raw.len() == 64 {
+                let mut full = vec![0x04];
+                full.extend_from_slice(&raw);
+                return Self::from_sec1_bytes(&full);
+            }
+            return Self::from_sec1_bytes(&raw);
+        }
         match data.first() {
             Some(0x30) => Self::from_spki_der(data),
-            Some(0x02..=0x04) if data.len() == 33 || data.len() == 65 => {
-                Self::from_sec1_bytes(data)
-            }
-            _ => {
-                let text = std::str::from_utf8(data).map_err(|_| {
-                    Error::malformed("public key", "neither SPKI, a SEC1 point nor hex")
-                })?;
-                let raw = crate::hex::decode(text.trim())?;
-                if raw.len() == 64 {
-                    let mut full = vec![0x04];
-                    full.extend_from_slice(&raw);
-                    Self::from_sec1_bytes(&full)
-                } else {
-                    Self::from_sec1_bytes(&raw)
-                }
-            }
+            Some(0x00..=0x07) => Self::from_sec1_bytes(data),
+            _ => Err(Error::malformed(
+                "public key",
+                "neither SPKI (PEM or DER), a SEC1 point nor hex of one",
+            )),
         }
     }
 }
