@@ -108,6 +108,100 @@ pub enum Error {
     /// The container is locked after too many wrong PINs.
     #[error("key container is locked after too many wrong PINs")]
     ContainerLocked,
+    /// A certificate in a chain failed a check.
+    #[error("certificate {index} ({subject}) failed {check}: {detail}")]
+    Certificate {
+        /// Position in the chain: 0 is the certificate being verified.
+        index: usize,
+        /// The certificate's subject.
+        subject: String,
+        /// Which check failed.
+        check: CertCheck,
+        /// Details.
+        detail: String,
+    },
+    /// A CRL that cannot be used (bad signature, wrong issuer, stale).
+    #[error("CRL refused: {0}")]
+    Crl(String),
+    /// An action that the object's current state does not allow.
+    #[error("cannot {action} a {entity} that is {state}")]
+    InvalidState {
+        /// What kind of object (e.g. "certificate").
+        entity: &'static str,
+        /// Its current state.
+        state: String,
+        /// What was attempted.
+        action: &'static str,
+    },
+    /// Something looked up by key does not exist.
+    #[error("{what} {key} not found")]
+    NotFound {
+        /// What kind of object.
+        what: &'static str,
+        /// The key that was looked up.
+        key: String,
+    },
+}
+
+/// The checks of certificate chain verification, named in
+/// [`Error::Certificate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertCheck {
+    /// The certificate could not be parsed.
+    Parse,
+    /// No issuer among the intermediates and trust anchors.
+    IssuerNotFound,
+    /// The chain ends at a self-issued certificate that is not a trust anchor.
+    UntrustedRoot,
+    /// The issuer's signature does not verify over the TBS bytes.
+    Signature,
+    /// The signature algorithm is not SM2 with SM3.
+    SignatureAlgorithm,
+    /// The validity period has not started.
+    NotYetValid,
+    /// The validity period is over.
+    Expired,
+    /// An issuer without basicConstraints cA = TRUE.
+    NotCa,
+    /// More CA certificates below an issuer than its pathLenConstraint allows.
+    PathLength,
+    /// keyUsage does not allow the use (keyCertSign for issuers, the
+    /// intended use for the end entity).
+    KeyUsage,
+    /// The certificate is revoked.
+    Revoked,
+    /// The certificate is on hold (frozen).
+    Frozen,
+    /// Revocation status was required but could not be established.
+    RevocationUnknown,
+    /// A critical extension this verifier does not understand.
+    UnknownCriticalExtension,
+    /// The chain is longer than allowed.
+    ChainTooLong,
+}
+
+impl std::fmt::Display for CertCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = match self {
+            CertCheck::Parse => "parsing",
+            CertCheck::IssuerNotFound => "issuer lookup",
+            CertCheck::UntrustedRoot => "trust anchor",
+            CertCheck::Signature => "signature",
+            CertCheck::SignatureAlgorithm => "signature algorithm",
+            CertCheck::NotYetValid => "validity (not yet valid)",
+            CertCheck::Expired => "validity (expired)",
+            CertCheck::NotCa => "basic constraints (not a CA)",
+            CertCheck::PathLength => "path length",
+            CertCheck::KeyUsage => "key usage",
+            CertCheck::Revoked => "revocation (revoked)",
+            CertCheck::Frozen => "revocation (frozen)",
+            CertCheck::RevocationUnknown => "revocation (status unknown)",
+            CertCheck::UnknownCriticalExtension => "critical extensions",
+            CertCheck::ChainTooLong => "chain length",
+        };
+        f.write_str(s)
+    }
 }
 
 impl Error {

@@ -26,7 +26,9 @@ pub mod cert;
 pub mod crypto;
 pub mod error;
 pub mod hex;
+pub mod ids;
 pub mod pem;
+pub mod time;
 
 pub use error::{Error, Result};
 

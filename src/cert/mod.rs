@@ -1,42 +1,33 @@
-//! SM2 X.509 certificates.
+//! SM2 X.509 certificates: profiles, issuance, parsing, chain
+//! verification, status and lifecycle, CRLs, and the phone-side download
+//! into the PIN container.
 //!
-//! For now this module reads the subject public key out of a certificate
-//! (PEM or DER), which is what signature verification and encryption to a
-//! certificate need. Issuance, chain verification, status and the
-//! lifecycle are built on top of it.
+//! Every signature is checked over the exact bytes that were signed (the
+//! TBS of a certificate or CRL as received), never over a re-encoding.
 
-use der::{Decode, Encode};
+pub mod certificate;
+pub mod chain;
+pub mod crl;
+pub mod dir;
+pub mod download;
+pub mod issue;
+pub mod lifecycle;
+pub mod profile;
+
+pub use certificate::{Certificate, KeyUsageBits, PEM_CERTIFICATE};
+pub use chain::{
+    IntendedUse, RevocationStatus, StatusSource, VerifiedChain, VerifyOptions, verify_chain,
+};
+pub use crl::{Crl, CrlEntry, RevocationReason};
+pub use download::{CertificateDetail, CertificateWallet};
+pub use issue::{CaConfig, CertificateAuthority, EndEntityRequest};
+pub use lifecycle::{CaState, CertRecord, CertState, ManagedCa, StatusAnswer, UserStatus};
+pub use profile::{CertProfile, CertUsage, Holder, HolderKind, Medium, parse_dn};
 
 use crate::crypto::PublicKey;
-use crate::error::{Error, Result};
-use crate::pem;
+use crate::error::Result;
 
-/// PEM label of certificates.
-pub const PEM_CERTIFICATE: &str = "CERTIFICATE";
-
-/// The DER of the first certificate in `data` (PEM or DER).
-pub fn certificate_der(data: &[u8]) -> Result<Vec<u8>> {
-    if pem::is_pem(data) {
-        let block = pem::parse_all(data)?
-            .into_iter()
-            .find(|b| b.label == PEM_CERTIFICATE)
-            .ok_or_else(|| Error::malformed("certificate PEM", "no CERTIFICATE block"))?;
-        Ok(block.der.clone())
-    } else {
-        Ok(data.to_vec())
-    }
-}
-
-/// The SM2 public key a certificate (PEM or DER) certifies. The key may be
-/// labelled id-ecPublicKey with the SM2 curve or with the bare SM2 OID.
+/// The SM2 public key a certificate (PEM or DER) certifies.
 pub fn certificate_public_key(data: &[u8]) -> Result<PublicKey> {
-    let der_bytes = certificate_der(data)?;
-    let cert = x509_cert::Certificate::from_der(&der_bytes)
-        .map_err(|e| Error::malformed("X.509 certificate", e))?;
-    let spki = cert
-        .tbs_certificate()
-        .subject_public_key_info()
-        .to_der()
-        .map_err(|e| Error::malformed("X.509 certificate", e))?;
-    PublicKey::from_spki_der(&spki)
+    Ok(*Certificate::from_any(data)?.public_key())
 }

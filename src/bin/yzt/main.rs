@@ -4,6 +4,7 @@
 //! input error (one line on stderr).
 
 mod bench;
+mod cert;
 mod demo;
 
 use std::path::{Path, PathBuf};
@@ -43,6 +44,14 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Create certificate authorities.
+    #[command(subcommand)]
+    Ca(cert::CaCommand),
+    /// Issue, show, verify, revoke, freeze and unfreeze certificates.
+    #[command(subcommand)]
+    Cert(cert::CertCommand),
+    /// Make the next CRL of a CA directory.
+    Crl(cert::CrlArgs),
     /// Measure an operation; prints one JSON object per run.
     Bench(bench::BenchArgs),
     /// Run a short tour of the SDK.
@@ -185,7 +194,7 @@ struct DecryptArgs {
 }
 
 /// What went wrong, for the exit code.
-enum Failure {
+pub(crate) enum Failure {
     /// A verification answered false (exit 1).
     False,
     /// A usage or input error (exit 2).
@@ -198,11 +207,11 @@ impl From<Error> for Failure {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Error> {
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|e| Error::param("file", format!("{}: {e}", path.display())))
 }
 
-fn write(path: &Path, data: &[u8]) -> Result<(), Error> {
+pub(crate) fn write(path: &Path, data: &[u8]) -> Result<(), Error> {
     std::fs::write(path, data).map_err(|e| Error::param("file", format!("{}: {e}", path.display())))
 }
 
@@ -307,6 +316,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 println!("{}  {}", yizhengtong::hex::encode(&digest), f.display());
             }
         }
+        Command::Ca(c) => cert::ca(c)?,
+        Command::Cert(c) => cert::cert(c)?,
+        Command::Crl(a) => cert::crl(a)?,
         Command::Bench(a) => bench::run(a)?,
         Command::Demo => demo::run()?,
     }
