@@ -1,7 +1,13 @@
-//! `yzt demo`: a short, readable run through the crypto core. Later
-//! capabilities (certificates, seals, QR, workflows) extend the story.
+//! `yzt demo`: a short, readable run through the crypto core and the
+//! certificates. Later capabilities (seals, QR, workflows) extend the story.
 
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
+
+use yizhengtong::cert::{
+    CaConfig, CertUsage, CertificateAuthority, CertificateDetail, CertificateWallet, Crl,
+    EndEntityRequest, Holder, IntendedUse, ManagedCa, Medium, VerifyOptions, parse_dn,
+    verify_chain,
+};
 
 use yizhengtong::Error;
 use yizhengtong::crypto::container::{ContainerParams, KeyContainer};
@@ -23,11 +29,100 @@ impl Steps {
     }
 }
 
+fn certificates(
+    s: &mut Steps,
+    key: &PrivateKey,
+    rng: &mut impl rand::CryptoRng,
+) -> Result<(), Error> {
+    let now = SystemTime::now();
+    s.step("A CA sets up: root, then an issuing CA (pathLen 0) with a CRL address");
+    let root = CertificateAuthority::create_root(
+        PrivateKey::generate(rng),
+        parse_dn("C=CN,O=Demo Trust Services,CN=Demo SM2 Root CA")?,
+        now,
+        3650,
+        CaConfig::default(),
+        rng,
+    )?;
+    let issuing_key = PrivateKey::generate(rng);
+    let issuing_cert = root.issue_ca(
+        &issuing_key.public_key(),
+        parse_dn("C=CN,O=Demo Trust Services,CN=Demo SM2 Issuing CA")?,
+        now,
+        1825,
+        Some(0),
+        rng,
+    )?;
+    let config = CaConfig {
+        crl_url: Some("http://crl.demo.example/issuing.crl".into()),
+        ..CaConfig::default()
+    };
+    let mut ca = ManagedCa::new(CertificateAuthority::from_parts(
+        issuing_key,
+        issuing_cert.clone(),
+        config,
+    )?);
+    s.detail(format!("root    {}", root.certificate().subject()));
+    s.detail(format!("issuing {}", issuing_cert.subject()));
+
+    s.step("The bidder's mobile signing certificate is issued and downloaded with the PIN");
+    let cert = ca.issue(
+        &EndEntityRequest {
+            holder: Holder::person("欧勇", "11010519491231002X")?,
+            usage: CertUsage::Sign,
+            medium: Medium::Mobile,
+            public_key: key.public_key(),
+            not_before: now,
+            days: 365,
+        },
+        now,
+        rng,
+    )?;
+    let mut wallet = CertificateWallet::new();
+    let params = ContainerParams {
+        iterations: 20_000,
+        ..ContainerParams::default()
+    };
+    wallet.download(cert.clone(), key, "246810", Some("246810"), params, rng)?;
+    let d = CertificateDetail::of(&cert)?;
+    s.detail(format!(
+        "证书名称 {}  身份证号 {}  证书类型 {}",
+        d.name, d.id_number, d.cert_type
+    ));
+    s.detail(format!("有效期限 {}  颁发机构 {}", d.validity, d.issuer));
+
+    s.step("A platform verifies the chain; the CA freezes the certificate and the CRL says so");
+    let anchors = [root.certificate().clone()];
+    let inter = [issuing_cert];
+    let mut opts = VerifyOptions::at(now);
+    opts.usage = IntendedUse::Signature;
+    let chain = verify_chain(&cert, &inter, &anchors, &opts)?;
+    s.detail(format!(
+        "chain of {} verified; status {}",
+        chain.certificates.len(),
+        ca.status(&cert.serial_hex(), now)?.user_status.label_zh()
+    ));
+    ca.freeze(&cert.serial_hex(), now)?;
+    let crl = Crl::from_der(&ca.crl(now, Duration::from_secs(7 * 86_400), rng)?)?;
+    let crls = [crl];
+    opts.crls = &crls;
+    match verify_chain(&cert, &inter, &anchors, &opts) {
+        Err(e) => s.detail(format!("after freezing: {e}")),
+        Ok(_) => return Err(Error::param("demo", "a frozen certificate verified")),
+    }
+    ca.unfreeze(&cert.serial_hex(), now)?;
+    s.detail(format!(
+        "unfrozen: status {}",
+        ca.status(&cert.serial_hex(), now)?.user_status.label_zh()
+    ));
+    Ok(())
+}
+
 pub fn run() -> Result<(), Error> {
     let mut rng = rand::rng();
     let mut s = Steps {
         n: 0,
-        total: 6,
+        total: 9,
         start: Instant::now(),
     };
     println!("yizhengtong demo: the crypto core a phone and a trading platform share\n");
@@ -97,6 +192,8 @@ pub fn run() -> Result<(), Error> {
     if plain.as_slice() != secret {
         return Err(Error::param("demo", "decryption gave other bytes"));
     }
+
+    certificates(&mut s, &key, &mut rng)?;
 
     println!("\ndone in {:.2} s", s.start.elapsed().as_secs_f64());
     Ok(())
