@@ -230,7 +230,8 @@ impl Certificate {
 
     /// Serial number bytes (big-endian, no leading zeros).
     pub fn serial(&self) -> &[u8] {
-        self.inner.tbs_certificate().serial_number().as_bytes()
+        // x509-cert keeps the sign byte of a serial whose top bit is set.
+        strip_leading_zeros(self.inner.tbs_certificate().serial_number().as_bytes())
     }
 
     /// Serial number as upper-case hex.
@@ -439,6 +440,13 @@ impl Certificate {
             issuer_key,
         )
     }
+}
+
+/// The magnitude of a non-negative big-endian integer without leading
+/// zero bytes (zero stays one byte).
+pub(crate) fn strip_leading_zeros(b: &[u8]) -> &[u8] {
+    let first = b.iter().position(|&x| x != 0).unwrap_or(b.len().saturating_sub(1));
+    &b[first..]
 }
 
 /// Check an SM2-with-SM3 signature (DER, or raw r‖s as some peers write)

@@ -353,7 +353,7 @@ impl Crl {
                     })
                     .unwrap_or(RevocationReason::Unspecified);
                 CrlEntry {
-                    serial: rc.serial_number.as_bytes().to_vec(),
+                    serial: super::certificate::strip_leading_zeros(rc.serial_number.as_bytes()).to_vec(),
                     revoked_at: rc.revocation_date.to_system_time(),
                     reason,
                 }
