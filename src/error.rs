@@ -133,6 +133,16 @@ pub enum Error {
         /// What was attempted.
         action: &'static str,
     },
+    /// The actor may not do this.
+    #[error("{actor} may not {action}: {reason}")]
+    Forbidden {
+        /// Who tried.
+        actor: String,
+        /// What.
+        action: &'static str,
+        /// Why not.
+        reason: String,
+    },
     /// Something looked up by key does not exist.
     #[error("{what} {key} not found")]
     NotFound {

@@ -124,3 +124,65 @@ pub mod serde_rfc3339 {
         }
     }
 }
+
+/// A calendar date (UTC), for grant ranges and validity shown in days.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct Date {
+    days: i64,
+}
+
+impl Date {
+    /// `YYYY-MM-DD`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let t = text.trim();
+        if t.len() != 10 {
+            return Err(Error::param("date", format!("{text:?} is not YYYY-MM-DD")));
+        }
+        Ok(Self::from_time(parse_rfc3339(t).map_err(|_| {
+            Error::param("date", format!("{text:?} is not YYYY-MM-DD"))
+        })?))
+    }
+
+    /// The UTC date of `t`.
+    pub fn from_time(t: SystemTime) -> Self {
+        let secs = match t.duration_since(SystemTime::UNIX_EPOCH) {
+            Ok(d) => d.as_secs() as i64,
+            Err(e) => -(e.duration().as_secs() as i64) - 1,
+        };
+        Self {
+            days: secs.div_euclid(86_400),
+        }
+    }
+
+    /// Midnight UTC at the start of the date.
+    pub fn start(self) -> SystemTime {
+        if self.days >= 0 {
+            SystemTime::UNIX_EPOCH + Duration::from_secs(self.days as u64 * 86_400)
+        } else {
+            SystemTime::UNIX_EPOCH - Duration::from_secs((-self.days) as u64 * 86_400)
+        }
+    }
+
+    /// The date `n` days later (or earlier, for negative `n`).
+    pub fn add_days(self, n: i64) -> Self {
+        Self {
+            days: self.days + n,
+        }
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = format_rfc3339(self.start());
+        f.write_str(&s[..10.min(s.len())])
+    }
+}
+
+impl std::str::FromStr for Date {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::parse(s)
+    }
+}

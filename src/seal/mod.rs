@@ -4,6 +4,7 @@
 //! grants to enterprise members.
 
 pub mod make;
+pub mod manage;
 pub mod stamp;
 pub mod types;
 pub mod verify;
