@@ -492,3 +492,211 @@ fn demo_runs() {
     assert!(out.contains("[9/9]"), "{out}");
     assert!(out.contains("verifySignatureResult: true"));
 }
+
+#[test]
+fn seal_make_show_stamp_verify() {
+    let d = temp_dir("cli-seal");
+    ok(
+        &d,
+        &[
+            "ca",
+            "init",
+            "--subject",
+            "C=CN,O=Seal CLI,CN=Seal CLI Root",
+            "--out-dir",
+            "root",
+        ],
+    );
+    for who in ["maker", "signer", "other"] {
+        ok(&d, &["key", "gen", "--out", &format!("{who}.key")]);
+        ok(
+            &d,
+            &[
+                "key",
+                "pub",
+                "--in",
+                &format!("{who}.key"),
+                "--out",
+                &format!("{who}.pub"),
+            ],
+        );
+        ok(
+            &d,
+            &[
+                "cert",
+                "issue",
+                "--ca-dir",
+                "root",
+                "--pub",
+                &format!("{who}.pub"),
+                "--kind",
+                "enterprise",
+                "--name",
+                who,
+                "--id-number",
+                "9165010039960151X0",
+                "--days",
+                "300",
+                "--out",
+                &format!("{who}.pem"),
+            ],
+        );
+    }
+    let image = common::vectors_dir().join("ses/StampImg.png");
+    for version in ["1", "4", "5"] {
+        let esl = format!("s{version}.esl");
+        ok(
+            &d,
+            &[
+                "seal",
+                "make",
+                "--maker-key",
+                "maker.key",
+                "--maker-cert",
+                "maker.pem",
+                "--holder-cert",
+                "signer.pem",
+                "--image",
+                image.to_str().unwrap(),
+                "--name",
+                "诚悦科技合同专用章",
+                "--kind",
+                "contract",
+                "--width-mm",
+                "40",
+                "--height-mm",
+                "40",
+                "--version",
+                version,
+                "--out",
+                &esl,
+            ],
+        );
+        let show: serde_json::Value =
+            serde_json::from_str(&ok(&d, &["seal", "show", &esl, "--image-out", "img.png"]))
+                .unwrap();
+        assert_eq!(show["seal"]["version"], version.parse::<u32>().unwrap());
+        assert_eq!(show["seal"]["kind"]["name"], "contract");
+        assert_eq!(show["seal"]["image"]["type"], "PNG");
+        assert_eq!(show["seal"]["image"]["width_mm"], 40);
+        assert_eq!(
+            show["seal"]["certificates"][0]["subject"],
+            "organizationIdentifier=9165010039960151X0,CN=signer,O=signer,C=CN"
+        );
+        assert_eq!(
+            std::fs::read(d.join("img.png")).unwrap(),
+            std::fs::read(&image).unwrap()
+        );
+
+        std::fs::write(d.join("doc.xml"), b"<doc/>").unwrap();
+        ok(
+            &d,
+            &[
+                "seal",
+                "stamp",
+                "--seal",
+                &esl,
+                "--key",
+                "signer.key",
+                "--cert",
+                "signer.pem",
+                "--in",
+                "doc.xml",
+                "--property",
+                "/Doc_0/Signs/Sign_0/Signature.xml",
+                "--out",
+                "sv.dat",
+            ],
+        );
+        let report: serde_json::Value = serde_json::from_str(&ok(
+            &d,
+            &[
+                "seal",
+                "verify",
+                "--signed",
+                "sv.dat",
+                "--data",
+                "doc.xml",
+                "--ca",
+                "root/ca.cert.pem",
+            ],
+        ))
+        .unwrap();
+        assert_eq!(report["valid"], true, "{report}");
+        assert_eq!(report["steps"].as_array().unwrap().len(), 9);
+        // another document: exit 1, the digest step failed
+        std::fs::write(d.join("other.xml"), b"<other/>").unwrap();
+        let out = yzt(
+            &d,
+            &[
+                "seal",
+                "verify",
+                "--signed",
+                "sv.dat",
+                "--data",
+                "other.xml",
+            ],
+        );
+        assert_eq!(code(&out), 1);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let failed: Vec<&str> = report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["status"] == "failed")
+            .map(|s| s["step"].as_str().unwrap())
+            .collect();
+        assert_eq!(failed, vec!["document_digest"]);
+        // a signer not in the seal's list is refused at stamping
+        let out = yzt(
+            &d,
+            &[
+                "seal",
+                "stamp",
+                "--seal",
+                &esl,
+                "--key",
+                "other.key",
+                "--cert",
+                "other.pem",
+                "--in",
+                "doc.xml",
+                "--property",
+                "x",
+                "--out",
+                "bad.dat",
+            ],
+        );
+        assert_eq!(code(&out), 2);
+    }
+    // a real third-party signature shows and verifies (no anchors: chains skipped)
+    let tax = common::vectors_dir().join("ses/ofd_converter_1");
+    let report: serde_json::Value = serde_json::from_str(&ok(
+        &d,
+        &[
+            "seal",
+            "verify",
+            "--signed",
+            tax.join("SignedValue.dat").to_str().unwrap(),
+            "--data",
+            tax.join("Signature.xml").to_str().unwrap(),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(report["valid"], true);
+    let show: serde_json::Value = serde_json::from_str(&ok(
+        &d,
+        &[
+            "seal",
+            "show",
+            tax.join("SignedValue.dat").to_str().unwrap(),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(show["seal"]["image"]["type"], "ofd");
+    assert_eq!(
+        show["signature"]["property"],
+        "/Doc_0/Signs/Sign_0/Signature.xml"
+    );
+    assert_eq!(code(&yzt(&d, &["seal", "show", "doc.xml"])), 2);
+}

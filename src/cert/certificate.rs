@@ -239,14 +239,14 @@ impl Certificate {
         crate::hex::encode_upper(self.serial())
     }
 
-    /// Subject in RFC 4514 form.
+    /// Subject in RFC 4514 form (most specific first).
     pub fn subject(&self) -> String {
-        self.inner.tbs_certificate().subject().to_string()
+        name_to_string(self.inner.tbs_certificate().subject())
     }
 
     /// Issuer in RFC 4514 form.
     pub fn issuer(&self) -> String {
-        self.inner.tbs_certificate().issuer().to_string()
+        name_to_string(self.inner.tbs_certificate().issuer())
     }
 
     /// The DER of the subject Name (for exact name chaining).
@@ -445,7 +445,10 @@ impl Certificate {
 /// The magnitude of a non-negative big-endian integer without leading
 /// zero bytes (zero stays one byte).
 pub(crate) fn strip_leading_zeros(b: &[u8]) -> &[u8] {
-    let first = b.iter().position(|&x| x != 0).unwrap_or(b.len().saturating_sub(1));
+    let first = b
+        .iter()
+        .position(|&x| x != 0)
+        .unwrap_or(b.len().saturating_sub(1));
     &b[first..]
 }
 
@@ -465,6 +468,54 @@ pub(crate) fn verify_sm2_with_sm3(
     }
     let sig = Signature::from_der_or_raw(signature)?;
     key.verify(DEFAULT_USER_ID, tbs, &sig)
+}
+
+/// RFC 4514 text of a Name with readable labels for the attributes SM2
+/// certificates carry, most specific RDN first.
+pub(crate) fn name_to_string(name: &x509_cert::name::Name) -> String {
+    let label = |oid: &ObjectIdentifier| -> String {
+        match oid.to_string().as_str() {
+            "2.5.4.3" => "CN".into(),
+            "2.5.4.6" => "C".into(),
+            "2.5.4.7" => "L".into(),
+            "2.5.4.8" => "ST".into(),
+            "2.5.4.10" => "O".into(),
+            "2.5.4.11" => "OU".into(),
+            "2.5.4.5" => "serialNumber".into(),
+            "2.5.4.97" => "organizationIdentifier".into(),
+            "1.2.840.113549.1.9.1" => "emailAddress".into(),
+            other => other.to_string(),
+        }
+    };
+    let escape = |v: &str| -> String {
+        let mut out = String::with_capacity(v.len());
+        for (i, c) in v.chars().enumerate() {
+            if matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=')
+                || (i == 0 && matches!(c, '#' | ' '))
+            {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let rdns: Vec<String> = name
+        .iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|atv| match directory_string(&atv.value) {
+                    Some(v) => format!("{}={}", label(&atv.oid), escape(&v)),
+                    None => format!(
+                        "{}=#{}",
+                        label(&atv.oid),
+                        crate::hex::encode(&atv.value.to_der().unwrap_or_default())
+                    ),
+                })
+                .collect::<Vec<_>>()
+                .join("+")
+        })
+        .collect();
+    rdns.into_iter().rev().collect::<Vec<_>>().join(",")
 }
 
 fn name_attr(name: &x509_cert::name::Name, oid: ObjectIdentifier) -> Option<String> {

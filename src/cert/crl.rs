@@ -307,7 +307,7 @@ impl Crl {
 
     /// Issuer in RFC 4514 form.
     pub fn issuer(&self) -> String {
-        self.inner.tbs_cert_list.issuer.to_string()
+        super::certificate::name_to_string(&self.inner.tbs_cert_list.issuer)
     }
 
     /// DER of the issuer Name.
@@ -353,7 +353,8 @@ impl Crl {
                     })
                     .unwrap_or(RevocationReason::Unspecified);
                 CrlEntry {
-                    serial: super::certificate::strip_leading_zeros(rc.serial_number.as_bytes()).to_vec(),
+                    serial: super::certificate::strip_leading_zeros(rc.serial_number.as_bytes())
+                        .to_vec(),
                     revoked_at: rc.revocation_date.to_system_time(),
                     reason,
                 }

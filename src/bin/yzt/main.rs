@@ -6,6 +6,7 @@
 mod bench;
 mod cert;
 mod demo;
+mod seal;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -52,6 +53,9 @@ enum Command {
     Cert(cert::CertCommand),
     /// Make the next CRL of a CA directory.
     Crl(cert::CrlArgs),
+    /// Make, show, stamp and verify electronic seals.
+    #[command(subcommand)]
+    Seal(seal::SealCommand),
     /// Measure an operation; prints one JSON object per run.
     Bench(bench::BenchArgs),
     /// Run a short tour of the SDK.
@@ -319,6 +323,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Ca(c) => cert::ca(c)?,
         Command::Cert(c) => cert::cert(c)?,
         Command::Crl(a) => cert::crl(a)?,
+        Command::Seal(c) => seal::run(c)?,
         Command::Bench(a) => bench::run(a)?,
         Command::Demo => demo::run()?,
     }
