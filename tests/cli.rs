@@ -489,7 +489,7 @@ fn ca_issue_show_verify_revoke_crl() {
 fn demo_runs() {
     let d = temp_dir("cli-demo");
     let out = ok(&d, &["demo"]);
-    assert!(out.contains("[9/9]"), "{out}");
+    assert!(out.contains("[11/11]"), "{out}");
     assert!(out.contains("verifySignatureResult: true"));
 }
 

@@ -12,6 +12,10 @@ use yizhengtong::cert::{
 use yizhengtong::Error;
 use yizhengtong::crypto::container::{ContainerParams, KeyContainer};
 use yizhengtong::crypto::{CiphertextFormat, DEFAULT_USER_ID, PrivateKey, Signature, hex_digest};
+use yizhengtong::seal::{
+    SealKind, SealRequest, SealVerifyOptions, SealVersion, StampRequest, StepStatus, key_signer,
+    make_seal, stamp, verify_signature,
+};
 
 struct Steps {
     n: usize,
@@ -115,6 +119,94 @@ fn certificates(
         "unfrozen: status {}",
         ca.status(&cert.serial_hex(), now)?.user_status.label_zh()
     ));
+
+    s.step("The seal-making authority makes a contract seal bound to the bidder's certificate");
+    let maker_key = PrivateKey::generate(rng);
+    let maker_cert = ca.issue(
+        &EndEntityRequest {
+            holder: Holder::enterprise("演示电子印章制作中心", "9165010039960151X0")?,
+            usage: CertUsage::Sign,
+            medium: Medium::UsbKey,
+            public_key: maker_key.public_key(),
+            not_before: now,
+            days: 365,
+        },
+        now,
+        rng,
+    )?;
+    // A tiny PNG: the 8-byte signature and an IHDR chunk are enough for the
+    // seal; a real one is the scanned or drawn seal image.
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend_from_slice(&[0, 0, 0, 64, 0, 0, 0, 64, 8, 6, 0, 0, 0]);
+    let seal = make_seal(
+        &SealRequest {
+            version: SealVersion::V4,
+            kind: SealKind::ContractSeal,
+            name: "欧勇合同专用章".into(),
+            es_id: "6501000000000001".into(),
+            vendor_id: "YZT".into(),
+            image: png,
+            width_mm: 40,
+            height_mm: 40,
+            holder_certs: vec![cert.clone()],
+            created: now,
+            valid_start: now,
+            valid_end: now + Duration::from_secs(300 * 86_400),
+            ext_datas: vec![],
+            time_stamp: None,
+        },
+        &maker_key,
+        &maker_cert,
+        rng,
+    )?;
+    s.detail(format!(
+        "seal {} ({} bytes, GB/T 38540 v4)",
+        seal.info.property.name,
+        seal.raw.len()
+    ));
+
+    s.step(
+        "The bidder stamps the tender with the PIN-protected key; the platform verifies each step",
+    );
+    let tender = b"<Tender lot=\"7\" amount=\"1280000.00\"/>";
+    let signer_key = wallet.unlock(0, "246810")?;
+    let signed = stamp(
+        &StampRequest {
+            seal: &seal,
+            signer_cert: &cert,
+            data_hash: yizhengtong::crypto::sm3(tender),
+            property: "/Doc_0/Signs/Sign_0/Signature.xml",
+            time: now,
+            ext_datas: vec![],
+            time_stamp: None,
+        },
+        key_signer(&signer_key, rng),
+    )?;
+    let opts = SealVerifyOptions {
+        anchors: &anchors,
+        intermediates: &inter,
+        ..Default::default()
+    };
+    let report = verify_signature(&signed, Some(tender), &opts);
+    let passed: Vec<&str> = report
+        .steps
+        .iter()
+        .filter(|st| st.status == StepStatus::Passed)
+        .map(|st| st.step)
+        .collect();
+    s.detail(format!("passed: {}", passed.join(", ")));
+    if !report.valid {
+        return Err(Error::param("demo", "the stamped tender did not verify"));
+    }
+    let altered = verify_signature(
+        &signed,
+        Some(b"<Tender lot=\"7\" amount=\"1980000.00\"/>"),
+        &opts,
+    );
+    s.detail(format!(
+        "an altered tender fails: {}",
+        altered.failed().join(", ")
+    ));
     Ok(())
 }
 
@@ -122,7 +214,7 @@ pub fn run() -> Result<(), Error> {
     let mut rng = rand::rng();
     let mut s = Steps {
         n: 0,
-        total: 9,
+        total: 11,
         start: Instant::now(),
     };
     println!("yizhengtong demo: the crypto core a phone and a trading platform share\n");
