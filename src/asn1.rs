@@ -5,6 +5,8 @@
 //! single-byte tags, and reports errors as [`Error::Malformed`] naming the
 //! structure being read.
 
+use std::time::SystemTime;
+
 use crate::error::{Error, Result};
 
 /// SEQUENCE (constructed).
@@ -17,6 +19,11 @@ pub const TAG_OCTET_STRING: u8 = 0x04;
 pub const TAG_OID: u8 = 0x06;
 /// NULL.
 pub const TAG_NULL: u8 = 0x05;
+
+/// UTCTime.
+pub const TAG_UTC_TIME: u8 = 0x17;
+/// GeneralizedTime.
+pub const TAG_GENERALIZED_TIME: u8 = 0x18;
 
 /// A cursor over DER content.
 #[derive(Clone, Debug)]
@@ -199,6 +206,54 @@ pub fn uint(magnitude: &[u8]) -> Vec<u8> {
         tlv(TAG_INTEGER, &c)
     } else {
         tlv(TAG_INTEGER, digits)
+    }
+}
+
+/// Parse UTCTime or GeneralizedTime content (whole seconds, `Z`; fractions dropped).
+pub fn parse_time(tag: u8, content: &[u8]) -> Result<SystemTime> {
+    let s = std::str::from_utf8(content).map_err(|_| Error::malformed("time", "not ASCII"))?;
+    let s = s.trim_end_matches('Z');
+    // Drop fractional seconds if any.
+    let s = s.split('.').next().unwrap_or(s);
+    let full = match tag {
+        TAG_UTC_TIME if s.len() == 12 => {
+            let yy: u32 = s[..2]
+                .parse()
+                .map_err(|_| Error::malformed("time", "bad year"))?;
+            format!("{}{s}", if yy >= 50 { "19" } else { "20" })
+        }
+        TAG_GENERALIZED_TIME if s.len() == 14 => s.to_string(),
+        _ => return Err(Error::malformed("time", "unexpected form")),
+    };
+    if !full.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::malformed("time", "not digits"));
+    }
+    crate::time::parse_rfc3339(&format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        &full[..4],
+        &full[4..6],
+        &full[6..8],
+        &full[8..10],
+        &full[10..12],
+        &full[12..14]
+    ))
+}
+
+/// A time as UTCTime (`utc`) or GeneralizedTime, whole seconds, `Z`.
+pub fn time_der(t: SystemTime, utc: bool) -> Result<Vec<u8>> {
+    let s = crate::time::format_rfc3339(t);
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() != 14 {
+        return Err(Error::param("time", "cannot be encoded"));
+    }
+    if utc {
+        let year: u32 = digits[..4].parse().unwrap_or(0);
+        if !(1950..2050).contains(&year) {
+            return Err(Error::param("time", "UTCTime covers 1950 to 2049 only"));
+        }
+        Ok(tlv(TAG_UTC_TIME, format!("{}Z", &digits[2..]).as_bytes()))
+    } else {
+        Ok(tlv(TAG_GENERALIZED_TIME, format!("{digits}Z").as_bytes()))
     }
 }
 

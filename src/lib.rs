@@ -28,6 +28,7 @@ pub mod error;
 pub mod hex;
 pub mod ids;
 pub mod pem;
+pub mod qr;
 pub mod seal;
 pub mod time;
 

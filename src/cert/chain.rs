@@ -55,6 +55,17 @@ pub trait StatusSource {
     fn status(&self, cert: &Certificate, at: SystemTime) -> RevocationStatus;
 }
 
+/// A status source behind a lock (e.g. a CA that keeps changing states
+/// while verifiers read it).
+impl<T: StatusSource> StatusSource for std::sync::RwLock<T> {
+    fn status(&self, cert: &Certificate, at: SystemTime) -> RevocationStatus {
+        match self.read() {
+            Ok(inner) => inner.status(cert, at),
+            Err(_) => RevocationStatus::Unknown,
+        }
+    }
+}
+
 impl StatusSource for super::lifecycle::ManagedCa {
     fn status(&self, cert: &Certificate, at: SystemTime) -> RevocationStatus {
         if cert.issuer_der() != self.authority().certificate().subject_der() {

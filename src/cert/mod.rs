@@ -7,6 +7,7 @@
 
 pub mod certificate;
 pub mod chain;
+pub mod cms;
 pub mod crl;
 pub mod dir;
 pub mod download;

@@ -40,7 +40,8 @@ use std::time::SystemTime;
 use der::Encode;
 use der::asn1::ObjectIdentifier;
 
-use crate::asn1::{self, Reader};
+pub(crate) use crate::asn1::time_der;
+use crate::asn1::{self, Reader, parse_time};
 use crate::error::{Error, Result};
 
 const TAG_BOOLEAN: u8 = 0x01;
@@ -48,8 +49,6 @@ const TAG_BIT_STRING: u8 = 0x03;
 const TAG_UTF8: u8 = 0x0c;
 const TAG_PRINTABLE: u8 = 0x13;
 const TAG_IA5: u8 = 0x16;
-const TAG_UTC_TIME: u8 = 0x17;
-const TAG_GENERALIZED_TIME: u8 = 0x18;
 
 /// Seal format versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -284,35 +283,6 @@ fn time(r: &mut Reader<'_>, field: &str) -> Result<SystemTime> {
     let (tag, _, content) = r.any()?;
     parse_time(tag, content)
         .map_err(|_| Error::malformed("seal", format!("{field} is not a UTC time")))
-}
-
-pub(crate) fn parse_time(tag: u8, content: &[u8]) -> Result<SystemTime> {
-    let s = std::str::from_utf8(content).map_err(|_| Error::malformed("time", "not ASCII"))?;
-    let s = s.trim_end_matches('Z');
-    // Drop fractional seconds if any.
-    let s = s.split('.').next().unwrap_or(s);
-    let full = match tag {
-        TAG_UTC_TIME if s.len() == 12 => {
-            let yy: u32 = s[..2]
-                .parse()
-                .map_err(|_| Error::malformed("time", "bad year"))?;
-            format!("{}{s}", if yy >= 50 { "19" } else { "20" })
-        }
-        TAG_GENERALIZED_TIME if s.len() == 14 => s.to_string(),
-        _ => return Err(Error::malformed("time", "unexpected form")),
-    };
-    if !full.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::malformed("time", "not digits"));
-    }
-    crate::time::parse_rfc3339(&format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &full[..4],
-        &full[4..6],
-        &full[6..8],
-        &full[8..10],
-        &full[10..12],
-        &full[12..14]
-    ))
 }
 
 fn ext_datas(r: &mut Reader<'_>) -> Result<Vec<ExtData>> {
@@ -554,7 +524,7 @@ impl SealSignature {
         let seal = Seal::from_der(seal_raw)?;
         let (ttag, _, tcontent) = t.any()?;
         let time = match ttag {
-            TAG_UTC_TIME | TAG_GENERALIZED_TIME => parse_time(ttag, tcontent)?,
+            asn1::TAG_UTC_TIME | asn1::TAG_GENERALIZED_TIME => parse_time(ttag, tcontent)?,
             // v1: a BIT STRING (or OCTET STRING) holding a time, either as
             // a DER time or as its digits.
             TAG_BIT_STRING | asn1::TAG_OCTET_STRING => {
@@ -565,10 +535,12 @@ impl SealSignature {
                 };
                 let mut inner = Reader::new("timeInfo", body);
                 match inner.any() {
-                    Ok((tg @ (TAG_UTC_TIME | TAG_GENERALIZED_TIME), _, c)) if inner.is_empty() => {
+                    Ok((tg @ (asn1::TAG_UTC_TIME | asn1::TAG_GENERALIZED_TIME), _, c))
+                        if inner.is_empty() =>
+                    {
                         parse_time(tg, c)?
                     }
-                    _ => parse_time(TAG_GENERALIZED_TIME, body)?,
+                    _ => parse_time(asn1::TAG_GENERALIZED_TIME, body)?,
                 }
             }
             other => {
@@ -657,30 +629,6 @@ pub(crate) fn bit_string(content: &[u8]) -> Vec<u8> {
     c.push(0);
     c.extend_from_slice(content);
     asn1::tlv(TAG_BIT_STRING, &c)
-}
-
-/// A time as UTCTime (v1) or GeneralizedTime (v4/v5), whole seconds, `Z`.
-pub(crate) fn time_der(t: SystemTime, utc: bool) -> Result<Vec<u8>> {
-    let s = crate::time::format_rfc3339(t);
-    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() != 14 {
-        return Err(Error::param("time", "cannot be encoded"));
-    }
-    if utc {
-        let year: u32 = digits[..4].parse().unwrap_or(0);
-        if !(1950..2050).contains(&year) {
-            return Err(Error::param("time", "UTCTime covers 1950 to 2049 only"));
-        }
-        Ok(asn1::tlv(
-            TAG_UTC_TIME,
-            format!("{}Z", &digits[2..]).as_bytes(),
-        ))
-    } else {
-        Ok(asn1::tlv(
-            TAG_GENERALIZED_TIME,
-            format!("{digits}Z").as_bytes(),
-        ))
-    }
 }
 
 pub(crate) fn ext_datas_der(ext: &[ExtData]) -> Vec<u8> {

@@ -1,0 +1,20 @@
+//! QR authorisation (manual §17): a trading platform shows a signed
+//! challenge as a QR code; the app scans it, authenticates it against its
+//! platform registry, shows the platform's name and the action, and after
+//! the PIN answers with a signed statement and the action's payload; the
+//! platform verifies, consumes the transaction once and charges the
+//! holder's package once.
+
+pub mod app;
+pub mod challenge;
+mod png;
+pub mod response;
+pub mod verifier;
+
+pub use app::{ActionInput, Identity, PlatformEntry, PlatformRegistry, ScanView, respond, scan};
+pub use challenge::{Action, Challenge, ChallengeParams, DEFAULT_LIFETIME, validate_platform_code};
+pub use response::{Response, Statement, display_text};
+pub use verifier::{
+    Charge, ChargeRefused, Consumed, MemoryQrStore, Outcome, PendingTransaction, QrStore, QuotaKey,
+    Reason, Request, ScanRecord, Verification, Verifier, VerifierConfig,
+};

@@ -1,0 +1,962 @@
+//! The platform's side: issue challenges and verify responses.
+//!
+//! Verification runs in this order, each failure its own [`Reason`]:
+//! decode and parse (never compare against a template); the platform code
+//! is ours; the transaction is known and pending — and is consumed right
+//! there, atomically, so the first attempt uses it up whatever the outcome;
+//! action and digest equal what was issued; nonce equal; not expired by the
+//! server clock; the display hash matches what the phone must have shown
+//! for this platform; the certificate chains to a recognised CA, is valid
+//! now, not frozen or revoked, and its key usage allows signing; the
+//! signature over the statement; the payload of the action; then one use
+//! of the holder's package quota is charged, atomically and at most once
+//! per transaction, never below zero.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use rand_core::CryptoRng;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::challenge::{Action, Challenge, ChallengeParams, DEFAULT_LIFETIME};
+use super::response::{Response, display_text};
+use crate::cert::chain::{StatusSource, VerifyOptions, verify_chain};
+use crate::cert::{Certificate, Crl, IntendedUse, cms};
+use crate::crypto::{DEFAULT_USER_ID, PrivateKey, Signature, sm3};
+use crate::error::{CertCheck, Error, Result};
+use crate::seal::{SealSignature, SealVerifyOptions, StepStatus, verify_signature};
+
+/// Why a response was accepted or refused. Codes are stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Accepted.
+    Ok,
+    /// The response could not be decoded.
+    Malformed,
+    /// The response names another platform.
+    WrongPlatform,
+    /// No such transaction was issued (or it was purged long after expiry).
+    UnknownTransaction,
+    /// The transaction was already used: a replay.
+    AlreadyUsed,
+    /// The action differs from the one issued.
+    WrongAction,
+    /// The digest differs from the one issued.
+    WrongDigest,
+    /// The nonce differs from the one issued.
+    WrongNonce,
+    /// The challenge expired before the response arrived.
+    Expired,
+    /// What the phone displayed was not this platform's challenge.
+    Misdirected,
+    /// The certificate does not chain to a recognised CA.
+    UntrustedCertificate,
+    /// The certificate is expired or not yet valid.
+    CertificateExpired,
+    /// The certificate is frozen.
+    CertificateFrozen,
+    /// The certificate is revoked.
+    CertificateRevoked,
+    /// The certificate's key may not sign (e.g. an encryption certificate).
+    WrongKeyUsage,
+    /// The statement's signature does not verify (tampered or forged).
+    BadSignature,
+    /// The action's payload is missing or does not verify.
+    BadPayload,
+    /// The holder has no package on this platform for this institution.
+    QuotaNotOpened,
+    /// The holder's package is used up.
+    QuotaExhausted,
+    /// The store failed; nothing was charged.
+    StoreUnavailable,
+}
+
+impl Reason {
+    /// The stable numeric code.
+    pub fn code(self) -> u16 {
+        match self {
+            Reason::Ok => 0,
+            Reason::Malformed => 1001,
+            Reason::WrongPlatform => 1002,
+            Reason::UnknownTransaction => 1003,
+            Reason::AlreadyUsed => 1004,
+            Reason::WrongAction => 1005,
+            Reason::WrongDigest => 1006,
+            Reason::WrongNonce => 1007,
+            Reason::Expired => 1008,
+            Reason::Misdirected => 1009,
+            Reason::UntrustedCertificate => 1010,
+            Reason::CertificateExpired => 1011,
+            Reason::CertificateFrozen => 1012,
+            Reason::CertificateRevoked => 1013,
+            Reason::WrongKeyUsage => 1014,
+            Reason::BadSignature => 1015,
+            Reason::BadPayload => 1016,
+            Reason::QuotaNotOpened => 1017,
+            Reason::QuotaExhausted => 1018,
+            Reason::StoreUnavailable => 1019,
+        }
+    }
+
+    /// The snake_case name.
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+/// Whose package an authorisation is charged to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct QuotaKey {
+    /// The certificate holder: ID number or credit code.
+    pub holder: String,
+    /// The platform's system code.
+    pub platform: String,
+    /// `ca` (login, encryption, decryption, signatures) or `seal` (stamping).
+    pub institution: &'static str,
+}
+
+/// A charge that went through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charge {
+    /// Charged now; uses left.
+    Charged {
+        /// Uses left.
+        remaining: u64,
+    },
+    /// This transaction was charged before; nothing new.
+    AlreadyCharged {
+        /// Uses left.
+        remaining: u64,
+    },
+}
+
+/// A charge refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChargeRefused {
+    /// No package opened.
+    NotOpened,
+    /// No uses left.
+    Exhausted,
+}
+
+/// A transaction waiting for its response.
+#[derive(Clone)]
+pub struct PendingTransaction {
+    /// The challenge as issued.
+    pub challenge: Challenge,
+    /// For msg_sign: the message that was asked to be signed.
+    pub message: Option<Vec<u8>>,
+    /// For decrypt: the ephemeral private key (32 bytes).
+    pub ephemeral_secret: Option<Zeroizing<[u8; 32]>>,
+}
+
+impl std::fmt::Debug for PendingTransaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingTransaction")
+            .field("transaction", &self.challenge.transaction_hex())
+            .field("action", &self.challenge.action)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What consuming a transaction found.
+#[derive(Debug)]
+pub enum Consumed {
+    /// It was pending; now it is used.
+    Pending(Box<PendingTransaction>),
+    /// It was used before.
+    AlreadyUsed,
+    /// It was never issued (or purged).
+    Unknown,
+}
+
+/// One line of the scan report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanRecord {
+    /// When.
+    #[serde(serialize_with = "crate::time::serde_rfc3339::serialize")]
+    pub time: SystemTime,
+    /// The action (scan type).
+    pub action: Action,
+    /// The platform's code.
+    pub platform_code: String,
+    /// The platform's name.
+    pub platform_name: String,
+    /// The certificate's name (its CN).
+    pub certificate_name: String,
+    /// The holder's ID number or credit code.
+    pub holder: String,
+    /// The certificate's serial, hex.
+    pub certificate_serial: String,
+    /// The transaction id, hex.
+    pub transaction: String,
+}
+
+/// The atomic operations the verifier needs from storage; each is one
+/// method so a database backend can make it one transaction.
+pub trait QrStore: Send + Sync {
+    /// Keep an issued transaction.
+    fn put_pending(&self, tx: PendingTransaction) -> Result<()>;
+    /// Atomically take a pending transaction (only one caller ever gets it).
+    fn consume(&self, transaction: &[u8; 16], now: SystemTime) -> Result<Consumed>;
+    /// Atomically charge one use for `transaction`: at most once per
+    /// transaction, never below zero.
+    fn charge(
+        &self,
+        key: &QuotaKey,
+        transaction: &[u8; 16],
+    ) -> Result<std::result::Result<Charge, ChargeRefused>>;
+    /// Open or top up a package: set the uses left.
+    fn set_quota(&self, key: &QuotaKey, uses: u64) -> Result<()>;
+    /// Uses left, or `None` when no package is open.
+    fn quota(&self, key: &QuotaKey) -> Result<Option<u64>>;
+    /// Append a scan record.
+    fn record(&self, entry: ScanRecord) -> Result<()>;
+    /// Every scan record, oldest first.
+    fn records(&self) -> Result<Vec<ScanRecord>>;
+    /// Forget transactions that expired before `now` minus a grace period;
+    /// returns how many were dropped.
+    fn purge_expired(&self, now: SystemTime) -> Result<usize>;
+}
+
+#[derive(Default)]
+struct MemoryInner {
+    pending: HashMap<[u8; 16], PendingTransaction>,
+    /// Used transactions and when they expire (kept to tell replays).
+    used: HashMap<[u8; 16], u64>,
+    quotas: HashMap<QuotaKey, u64>,
+    charged: HashMap<[u8; 16], QuotaKey>,
+    records: Vec<ScanRecord>,
+}
+
+/// The in-memory reference store: one mutex, so every operation is atomic.
+/// Bounded: transactions are dropped a grace period after they expire.
+#[derive(Default)]
+pub struct MemoryQrStore {
+    inner: Mutex<MemoryInner>,
+}
+
+/// How long used and expired transactions are remembered after expiry.
+pub const PURGE_GRACE: Duration = Duration::from_secs(3600);
+/// Pending transactions kept at most (oldest expired ones go first).
+pub const MAX_PENDING: usize = 1_000_000;
+
+impl MemoryQrStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, MemoryInner>> {
+        self.inner
+            .lock()
+            .map_err(|_| Error::param("store", "poisoned by a panic in another thread"))
+    }
+}
+
+fn unix(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl QrStore for MemoryQrStore {
+    fn put_pending(&self, tx: PendingTransaction) -> Result<()> {
+        let mut g = self.lock()?;
+        if g.pending.len() >= MAX_PENDING {
+            return Err(Error::param("store", "too many pending transactions"));
+        }
+        let id = tx.challenge.transaction_id;
+        if g.pending.contains_key(&id) || g.used.contains_key(&id) {
+            return Err(Error::param("transaction id", "already issued"));
+        }
+        g.pending.insert(id, tx);
+        Ok(())
+    }
+
+    fn consume(&self, transaction: &[u8; 16], _now: SystemTime) -> Result<Consumed> {
+        let mut g = self.lock()?;
+        match g.pending.remove(transaction) {
+            Some(tx) => {
+                g.used.insert(*transaction, tx.challenge.expires_at);
+                Ok(Consumed::Pending(Box::new(tx)))
+            }
+            None if g.used.contains_key(transaction) => Ok(Consumed::AlreadyUsed),
+            None => Ok(Consumed::Unknown),
+        }
+    }
+
+    fn charge(
+        &self,
+        key: &QuotaKey,
+        transaction: &[u8; 16],
+    ) -> Result<std::result::Result<Charge, ChargeRefused>> {
+        let mut g = self.lock()?;
+        if g.charged.contains_key(transaction) {
+            let remaining = g.quotas.get(key).copied().unwrap_or(0);
+            return Ok(Ok(Charge::AlreadyCharged { remaining }));
+        }
+        let Some(left) = g.quotas.get_mut(key) else {
+            return Ok(Err(ChargeRefused::NotOpened));
+        };
+        if *left == 0 {
+            return Ok(Err(ChargeRefused::Exhausted));
+        }
+        *left -= 1;
+        let remaining = *left;
+        g.charged.insert(*transaction, key.clone());
+        Ok(Ok(Charge::Charged { remaining }))
+    }
+
+    fn set_quota(&self, key: &QuotaKey, uses: u64) -> Result<()> {
+        self.lock()?.quotas.insert(key.clone(), uses);
+        Ok(())
+    }
+
+    fn quota(&self, key: &QuotaKey) -> Result<Option<u64>> {
+        Ok(self.lock()?.quotas.get(key).copied())
+    }
+
+    fn record(&self, entry: ScanRecord) -> Result<()> {
+        self.lock()?.records.push(entry);
+        Ok(())
+    }
+
+    fn records(&self) -> Result<Vec<ScanRecord>> {
+        Ok(self.lock()?.records.clone())
+    }
+
+    fn purge_expired(&self, now: SystemTime) -> Result<usize> {
+        let cutoff = unix(now).saturating_sub(PURGE_GRACE.as_secs());
+        let mut g = self.lock()?;
+        let before = g.pending.len() + g.used.len();
+        g.pending.retain(|_, tx| tx.challenge.expires_at > cutoff);
+        let expired: Vec<[u8; 16]> = g
+            .used
+            .iter()
+            .filter(|(_, e)| **e <= cutoff)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in &expired {
+            g.used.remove(k);
+            g.charged.remove(k);
+        }
+        Ok(before - g.pending.len() - g.used.len())
+    }
+}
+
+/// What the platform configures.
+pub struct VerifierConfig {
+    /// Our system code.
+    pub platform_code: String,
+    /// Our name, as the app's registry shows it.
+    pub platform_name: String,
+    /// Where apps submit responses.
+    pub callback_host: String,
+    /// The key that signs our challenges.
+    pub platform_key: PrivateKey,
+    /// The mutually recognised CAs.
+    pub anchors: Vec<Certificate>,
+    /// Intermediate CA certificates.
+    pub intermediates: Vec<Certificate>,
+    /// CRLs to consult.
+    pub crls: Vec<Crl>,
+    /// A status service to consult.
+    pub status: Option<Arc<dyn StatusSource + Send + Sync>>,
+    /// Challenge lifetime.
+    pub lifetime: Duration,
+}
+
+impl VerifierConfig {
+    /// A configuration with the default lifetime and no revocation sources.
+    pub fn new(
+        platform_code: &str,
+        platform_name: &str,
+        callback_host: &str,
+        platform_key: PrivateKey,
+        anchors: Vec<Certificate>,
+    ) -> Self {
+        Self {
+            platform_code: platform_code.into(),
+            platform_name: platform_name.into(),
+            callback_host: callback_host.into(),
+            platform_key,
+            anchors,
+            intermediates: Vec::new(),
+            crls: Vec::new(),
+            status: None,
+            lifetime: DEFAULT_LIFETIME,
+        }
+    }
+}
+
+/// What the platform wants authorised.
+pub enum Request<'a> {
+    /// Log in.
+    Login,
+    /// Stamp the document with this SM3.
+    Seal {
+        /// SM3 of the document.
+        digest: [u8; 32],
+    },
+    /// Hand over the encryption certificate.
+    Encrypt,
+    /// Decrypt this envelope.
+    Decrypt {
+        /// The SM2 envelope (document key to the user's encryption certificate).
+        envelope: &'a [u8],
+    },
+    /// Sign the file with this SM3.
+    FileSign {
+        /// SM3 of the file.
+        digest: [u8; 32],
+    },
+    /// Sign this message.
+    MsgSign {
+        /// The message (at most 64 KiB).
+        message: &'a [u8],
+    },
+}
+
+/// What a successful authorisation hands to the platform.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Logged in.
+    Login,
+    /// The verified seal signature.
+    Seal(Box<SealSignature>),
+    /// The user's encryption certificate.
+    EncryptionCertificate(Box<Certificate>),
+    /// The document key.
+    DocumentKey(Zeroizing<Vec<u8>>),
+    /// The verified detached CMS signature.
+    FileSignature(Vec<u8>),
+    /// The verified message signature (DER).
+    MessageSignature(Vec<u8>),
+}
+
+/// The result of one verification.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    /// Why.
+    pub reason: Reason,
+    /// Details for logs and the answer's message.
+    pub detail: String,
+    /// The transaction, hex, when it could be read.
+    pub transaction: Option<String>,
+    /// The signer's certificate, when it verified.
+    pub certificate: Option<Certificate>,
+    /// Uses left after the charge.
+    pub remaining: Option<u64>,
+    /// What the platform gets.
+    pub outcome: Option<Outcome>,
+}
+
+impl Verification {
+    fn refuse(reason: Reason, detail: impl Into<String>, tid: Option<&[u8; 16]>) -> Self {
+        Self {
+            reason,
+            detail: detail.into(),
+            transaction: tid.map(|t| crate::hex::encode(t)),
+            certificate: None,
+            remaining: None,
+            outcome: None,
+        }
+    }
+
+    /// True when accepted.
+    pub fn accepted(&self) -> bool {
+        self.reason == Reason::Ok
+    }
+
+    /// The platforms' JSON answer, with the reason code.
+    pub fn answer_json(&self) -> String {
+        serde_json::json!({
+            "code": 200,
+            "success": true,
+            "data": {"verifySignatureResult": self.accepted(), "reasonCode": self.reason.code()},
+            "msg": if self.accepted() { String::new() } else { self.detail.clone() },
+            "errorCode": if self.accepted() { String::new() } else { self.reason.name() },
+        })
+        .to_string()
+    }
+}
+
+/// The platform's verifier over a store.
+pub struct Verifier<S: QrStore> {
+    config: VerifierConfig,
+    store: S,
+    /// Certificates whose chain verified, by SM3 of the DER, with the
+    /// time until which that holds (the earliest notAfter in the chain).
+    chain_cache: Mutex<HashMap<[u8; 32], SystemTime>>,
+}
+
+const CHAIN_CACHE_MAX: usize = 100_000;
+
+fn holder_of(cert: &Certificate) -> String {
+    cert.subject_serial_number()
+        .or_else(|| cert.subject_organization_identifier())
+        .unwrap_or_else(|| format!("serial:{}", cert.serial_hex()))
+}
+
+impl<S: QrStore> Verifier<S> {
+    /// A verifier.
+    pub fn new(config: VerifierConfig, store: S) -> Result<Self> {
+        super::challenge::validate_platform_code(&config.platform_code)?;
+        Ok(Self {
+            config,
+            store,
+            chain_cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &VerifierConfig {
+        &self.config
+    }
+
+    /// The quota key of a certificate holder on this platform.
+    pub fn quota_key(&self, cert: &Certificate, action: Action) -> QuotaKey {
+        QuotaKey {
+            holder: holder_of(cert),
+            platform: self.config.platform_code.clone(),
+            institution: if action == Action::Seal { "seal" } else { "ca" },
+        }
+    }
+
+    /// Issue a challenge for `request` at `now` and keep it pending.
+    pub fn issue<R: CryptoRng + ?Sized>(
+        &self,
+        request: Request<'_>,
+        now: SystemTime,
+        rng: &mut R,
+    ) -> Result<Challenge> {
+        let (action, digest, message, ephemeral) = match request {
+            Request::Login => (Action::Login, None, None, None),
+            Request::Seal { digest } => (Action::Seal, Some(digest), None, None),
+            Request::Encrypt => (Action::Encrypt, None, None, None),
+            Request::Decrypt { envelope } => {
+                let eph = PrivateKey::generate(rng);
+                (Action::Decrypt, Some(sm3(envelope)), None, Some(eph))
+            }
+            Request::FileSign { digest } => (Action::FileSign, Some(digest), None, None),
+            Request::MsgSign { message } => {
+                if message.len() > 64 * 1024 {
+                    return Err(Error::length("message", "at most 64 KiB", message.len()));
+                }
+                (
+                    Action::MsgSign,
+                    Some(sm3(message)),
+                    Some(message.to_vec()),
+                    None,
+                )
+            }
+        };
+        let params = ChallengeParams {
+            platform_code: self.config.platform_code.clone(),
+            action,
+            callback_host: self.config.callback_host.clone(),
+            digest,
+            ephemeral_key: ephemeral.as_ref().map(|k| k.public_key()),
+            now,
+            lifetime: self.config.lifetime,
+        };
+        let challenge = Challenge::issue(&params, &self.config.platform_key, rng)?;
+        self.store.put_pending(PendingTransaction {
+            challenge: challenge.clone(),
+            message,
+            ephemeral_secret: ephemeral.map(|k| k.to_bytes()),
+        })?;
+        Ok(challenge)
+    }
+
+    fn check_chain(
+        &self,
+        cert: &Certificate,
+        now: SystemTime,
+    ) -> std::result::Result<(), (Reason, String)> {
+        let key = sm3(cert.der());
+        let cached = self
+            .chain_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).copied())
+            .is_some_and(|until| now <= until && now >= cert.not_before());
+        let map = |e: Error| match e {
+            Error::Certificate {
+                check, ref detail, ..
+            } => {
+                let reason = match check {
+                    CertCheck::Expired | CertCheck::NotYetValid => Reason::CertificateExpired,
+                    CertCheck::Revoked => Reason::CertificateRevoked,
+                    CertCheck::Frozen => Reason::CertificateFrozen,
+                    _ => Reason::UntrustedCertificate,
+                };
+                (reason, format!("{check}: {detail}"))
+            }
+            other => (Reason::UntrustedCertificate, other.to_string()),
+        };
+        let status = self
+            .config
+            .status
+            .as_deref()
+            .map(|s| s as &dyn StatusSource);
+        if cached {
+            // Signatures and names are known good; validity was checked by
+            // the cache window; revocation is asked every time.
+            if let Some(src) = status {
+                match src.status(cert, now) {
+                    crate::cert::RevocationStatus::Hold => {
+                        return Err((Reason::CertificateFrozen, "on hold".into()));
+                    }
+                    crate::cert::RevocationStatus::Revoked(r) => {
+                        return Err((Reason::CertificateRevoked, format!("revoked ({r})")));
+                    }
+                    _ => {}
+                }
+            }
+            for crl in &self.config.crls {
+                if crl.issuer_der() == cert.issuer_der() {
+                    if crl.next_update().is_some_and(|next| now > next) {
+                        return Err((
+                            Reason::UntrustedCertificate,
+                            "the issuer's CRL is stale".into(),
+                        ));
+                    }
+                    if let Some(e) = crl.find(cert.serial()) {
+                        return Err(
+                            if e.reason == crate::cert::RevocationReason::CertificateHold {
+                                (Reason::CertificateFrozen, "on hold in the CRL".into())
+                            } else {
+                                (
+                                    Reason::CertificateRevoked,
+                                    format!("revoked ({}) in the CRL", e.reason),
+                                )
+                            },
+                        );
+                    }
+                }
+            }
+            return Ok(());
+        }
+        let opts = VerifyOptions {
+            at: now,
+            usage: IntendedUse::Any,
+            crls: &self.config.crls,
+            status,
+            require_revocation_check: false,
+        };
+        let chain = verify_chain(
+            cert,
+            &self.config.intermediates,
+            &self.config.anchors,
+            &opts,
+        )
+        .map_err(map)?;
+        let until = chain
+            .certificates
+            .iter()
+            .map(Certificate::not_after)
+            .min()
+            .unwrap_or(now);
+        if let Ok(mut c) = self.chain_cache.lock() {
+            if c.len() >= CHAIN_CACHE_MAX {
+                c.clear();
+            }
+            c.insert(key, until);
+        }
+        Ok(())
+    }
+
+    /// Verify a response (DER) at the server time `now`.
+    pub fn verify(&self, response: &[u8], now: SystemTime) -> Verification {
+        let resp = match Response::from_der(response) {
+            Ok(r) => r,
+            Err(e) => return Verification::refuse(Reason::Malformed, e.to_string(), None),
+        };
+        let st = &resp.statement;
+        let tid = &st.transaction_id;
+        if st.platform_code != self.config.platform_code {
+            return Verification::refuse(
+                Reason::WrongPlatform,
+                format!("response for {}", st.platform_code),
+                Some(tid),
+            );
+        }
+        let pending = match self.store.consume(tid, now) {
+            Ok(Consumed::Pending(p)) => p,
+            Ok(Consumed::AlreadyUsed) => {
+                return Verification::refuse(
+                    Reason::AlreadyUsed,
+                    "this QR code was already used",
+                    Some(tid),
+                );
+            }
+            Ok(Consumed::Unknown) => {
+                return Verification::refuse(
+                    Reason::UnknownTransaction,
+                    "no such QR code was issued",
+                    Some(tid),
+                );
+            }
+            Err(e) => {
+                return Verification::refuse(Reason::StoreUnavailable, e.to_string(), Some(tid));
+            }
+        };
+        let ch = &pending.challenge;
+        if st.action != ch.action {
+            return Verification::refuse(
+                Reason::WrongAction,
+                format!("issued {}, answered {}", ch.action.name(), st.action.name()),
+                Some(tid),
+            );
+        }
+        if st.digest != ch.digest {
+            return Verification::refuse(
+                Reason::WrongDigest,
+                "the digest is not the one issued",
+                Some(tid),
+            );
+        }
+        if st.nonce != ch.nonce {
+            return Verification::refuse(
+                Reason::WrongNonce,
+                "the nonce is not the one issued",
+                Some(tid),
+            );
+        }
+        if ch.is_expired(now) {
+            return Verification::refuse(Reason::Expired, "the QR code expired", Some(tid));
+        }
+        if st.display_hash != sm3(display_text(ch, &self.config.platform_name).as_bytes()) {
+            return Verification::refuse(
+                Reason::Misdirected,
+                "the phone did not display this platform's request",
+                Some(tid),
+            );
+        }
+        let cert = match Certificate::from_der(&resp.certificate) {
+            Ok(c) => c,
+            Err(e) => {
+                return Verification::refuse(
+                    Reason::Malformed,
+                    format!("certificate: {e}"),
+                    Some(tid),
+                );
+            }
+        };
+        if cert.serial() != st.cert_serial.as_slice() {
+            return Verification::refuse(
+                Reason::BadSignature,
+                "the statement names another certificate",
+                Some(tid),
+            );
+        }
+        if let Err((reason, detail)) = self.check_chain(&cert, now) {
+            return Verification::refuse(reason, detail, Some(tid));
+        }
+        match cert.key_usage() {
+            Ok(Some(ku)) if !(ku.digital_signature || ku.non_repudiation) => {
+                return Verification::refuse(
+                    Reason::WrongKeyUsage,
+                    format!("keyUsage {} may not sign", ku.names().join(",")),
+                    Some(tid),
+                );
+            }
+            Err(e) => return Verification::refuse(Reason::Malformed, e.to_string(), Some(tid)),
+            _ => {}
+        }
+        let sig = match Signature::from_der(&resp.signature) {
+            Ok(s) => s,
+            Err(e) => return Verification::refuse(Reason::BadSignature, e.to_string(), Some(tid)),
+        };
+        if cert
+            .public_key()
+            .verify(DEFAULT_USER_ID, &resp.statement_raw, &sig)
+            .is_err()
+        {
+            return Verification::refuse(
+                Reason::BadSignature,
+                "the statement's signature does not verify",
+                Some(tid),
+            );
+        }
+        if st.payload_hash != sm3(resp.payload.as_deref().unwrap_or_default()) {
+            return Verification::refuse(
+                Reason::BadSignature,
+                "the payload is not the one signed",
+                Some(tid),
+            );
+        }
+        let outcome = match self.check_payload(&pending, &resp, &cert, now) {
+            Ok(o) => o,
+            Err(detail) => return Verification::refuse(Reason::BadPayload, detail, Some(tid)),
+        };
+        let key = self.quota_key(&cert, ch.action);
+        let remaining = match self.store.charge(&key, tid) {
+            Ok(Ok(Charge::Charged { remaining } | Charge::AlreadyCharged { remaining })) => {
+                remaining
+            }
+            Ok(Err(ChargeRefused::NotOpened)) => {
+                return Verification::refuse(
+                    Reason::QuotaNotOpened,
+                    format!(
+                        "no {} package on {} for {}: open one (buy a package) first",
+                        key.institution, key.platform, key.holder
+                    ),
+                    Some(tid),
+                );
+            }
+            Ok(Err(ChargeRefused::Exhausted)) => {
+                return Verification::refuse(
+                    Reason::QuotaExhausted,
+                    format!("the {} package is used up", key.institution),
+                    Some(tid),
+                );
+            }
+            Err(e) => {
+                return Verification::refuse(Reason::StoreUnavailable, e.to_string(), Some(tid));
+            }
+        };
+        let record = ScanRecord {
+            time: now,
+            action: ch.action,
+            platform_code: self.config.platform_code.clone(),
+            platform_name: self.config.platform_name.clone(),
+            certificate_name: cert.common_name().unwrap_or_default(),
+            holder: key.holder.clone(),
+            certificate_serial: cert.serial_hex(),
+            transaction: ch.transaction_hex(),
+        };
+        // The charge stands even if the report cannot be written.
+        let detail = match self.store.record(record) {
+            Ok(()) => String::new(),
+            Err(e) => format!("scan record not written: {e}"),
+        };
+        Verification {
+            reason: Reason::Ok,
+            detail,
+            transaction: Some(ch.transaction_hex()),
+            certificate: Some(cert),
+            remaining: Some(remaining),
+            outcome: Some(outcome),
+        }
+    }
+
+    fn check_payload(
+        &self,
+        pending: &PendingTransaction,
+        resp: &Response,
+        cert: &Certificate,
+        now: SystemTime,
+    ) -> std::result::Result<Outcome, String> {
+        let ch = &pending.challenge;
+        let payload = resp.payload.as_deref();
+        let need = || payload.ok_or_else(|| format!("{} needs a payload", ch.action.name()));
+        match ch.action {
+            Action::Login => match payload {
+                None => Ok(Outcome::Login),
+                Some(_) => Err("login takes no payload".into()),
+            },
+            Action::Seal => {
+                let sig =
+                    SealSignature::from_der(need()?).map_err(|e| format!("seal signature: {e}"))?;
+                if Some(sig.data_hash.as_slice()) != ch.digest.as_ref().map(|d| &d[..]) {
+                    return Err("the seal signature covers another document".into());
+                }
+                if sig.signer_cert != cert.der() {
+                    return Err("the seal signature was made by another certificate".into());
+                }
+                let opts = SealVerifyOptions {
+                    anchors: &self.config.anchors,
+                    intermediates: &self.config.intermediates,
+                    crls: &self.config.crls,
+                    status: self
+                        .config
+                        .status
+                        .as_deref()
+                        .map(|s| s as &dyn StatusSource),
+                };
+                let report = verify_signature(&sig, None, &opts);
+                let failed: Vec<&str> = report
+                    .steps
+                    .iter()
+                    .filter(|s| matches!(s.status, StepStatus::Failed(_)))
+                    .map(|s| s.step)
+                    .collect();
+                if failed.is_empty() {
+                    Ok(Outcome::Seal(Box::new(sig)))
+                } else {
+                    Err(format!("seal signature failed: {}", failed.join(", ")))
+                }
+            }
+            Action::Encrypt => {
+                let enc = Certificate::from_der(need()?)
+                    .map_err(|e| format!("encryption certificate: {e}"))?;
+                let status = self
+                    .config
+                    .status
+                    .as_deref()
+                    .map(|s| s as &dyn StatusSource);
+                let opts = VerifyOptions {
+                    at: now,
+                    usage: IntendedUse::Encryption,
+                    crls: &self.config.crls,
+                    status,
+                    require_revocation_check: false,
+                };
+                verify_chain(
+                    &enc,
+                    &self.config.intermediates,
+                    &self.config.anchors,
+                    &opts,
+                )
+                .map_err(|e| e.to_string())?;
+                if holder_of(&enc) != holder_of(cert) {
+                    return Err("the encryption certificate belongs to another holder".into());
+                }
+                Ok(Outcome::EncryptionCertificate(Box::new(enc)))
+            }
+            Action::Decrypt => {
+                let secret = pending
+                    .ephemeral_secret
+                    .as_ref()
+                    .ok_or("no ephemeral key was kept")?;
+                let key = PrivateKey::from_bytes(secret).map_err(|e| e.to_string())?;
+                let doc_key = key
+                    .decrypt(need()?)
+                    .map_err(|e| format!("document key: {e}"))?;
+                Ok(Outcome::DocumentKey(doc_key))
+            }
+            Action::FileSign => {
+                let digest = ch.digest.ok_or("no digest was issued")?;
+                let cms_der = need()?;
+                let verified =
+                    cms::verify_detached(cms_der, &digest).map_err(|e| format!("CMS: {e}"))?;
+                if verified.signer.der() != cert.der() {
+                    return Err("the file was signed by another certificate".into());
+                }
+                Ok(Outcome::FileSignature(cms_der.to_vec()))
+            }
+            Action::MsgSign => {
+                let message = pending.message.as_deref().ok_or("no message was kept")?;
+                let sig = Signature::from_der(need()?).map_err(|e| e.to_string())?;
+                cert.public_key()
+                    .verify(DEFAULT_USER_ID, message, &sig)
+                    .map_err(|e| e.to_string())?;
+                Ok(Outcome::MessageSignature(sig.to_der()))
+            }
+        }
+    }
+}
