@@ -5,6 +5,11 @@
 //! whenever decoding succeeds; a panic anywhere is a finding.
 #![allow(dead_code)]
 
+use std::sync::OnceLock;
+
+use yizhengtong::cert::{
+    Certificate, CertificateDetail, Crl, IntendedUse, VerifyOptions, verify_chain,
+};
 use yizhengtong::crypto::encrypt::{Ciphertext, CiphertextFormat};
 use yizhengtong::crypto::{PrivateKey, PublicKey, Signature, SignatureFormat};
 
@@ -71,4 +76,124 @@ pub fn ciphertext_decoding(data: &[u8]) {
     }
     // A random input never decrypts under a fixed key (C3 is a 256-bit check).
     assert!(fixed_key().decrypt(data).is_err());
+}
+
+/// The CA certificates of the seed corpora (OpenSSL's root, this SDK's
+/// root and issuing CA): issuers to check fuzzed certificates and CRLs
+/// against, so that the signature paths run on realistic names and keys.
+fn corpus_cas() -> &'static [Certificate] {
+    static CAS: OnceLock<Vec<Certificate>> = OnceLock::new();
+    CAS.get_or_init(|| {
+        [
+            &include_bytes!("corpus/certificate_parsing/openssl_root.pem")[..],
+            &include_bytes!("corpus/certificate_parsing/yzt_root.pem")[..],
+            &include_bytes!("corpus/certificate_parsing/yzt_issuing.der")[..],
+        ]
+        .iter()
+        .map(|d| Certificate::from_any(d).expect("corpus CA certificate parses"))
+        .collect()
+    })
+}
+
+/// Every getter of a parsed certificate, with what must hold.
+fn exercise_certificate(c: &Certificate) {
+    // What was parsed reads back the same from its DER and its PEM.
+    assert!(Certificate::from_der(c.der()).expect("own DER reads back") == *c);
+    assert!(Certificate::from_pem(c.to_pem().as_bytes()).expect("own PEM reads back") == *c);
+    // The TBS is a part of the DER, and the key round-trips.
+    let (der, tbs) = (c.der(), c.tbs_bytes());
+    assert!(!tbs.is_empty() && der.windows(tbs.len()).any(|w| w == tbs));
+    let key = *c.public_key();
+    assert_eq!(
+        PublicKey::from_spki_der(&key.to_spki_der()).expect("own SPKI reads back"),
+        key
+    );
+    let _ = (c.subject(), c.issuer(), c.subject_der(), c.issuer_der());
+    let _ = (c.common_name(), c.organization(), c.issuer_display_name());
+    let _ = (
+        c.subject_serial_number(),
+        c.subject_organization_identifier(),
+    );
+    assert_eq!(c.serial_hex(), yizhengtong::hex::encode_upper(c.serial()));
+    let _ = (c.signature_algorithm(), c.signature_bytes(), c.x509());
+    if let Ok(Some(ku)) = c.key_usage() {
+        let _ = ku.names();
+    }
+    let bc = c.basic_constraints();
+    assert_eq!(c.is_ca(), matches!(bc, Ok(Some((true, _)))));
+    let _ = c.extended_key_usage();
+    let _ = c.subject_key_id();
+    let _ = c.authority_key_id();
+    let _ = c.crl_distribution_uris();
+    let _ = c.profile();
+    for (oid, critical, value) in c.extensions() {
+        let _ = (oid.to_string(), critical, value.len());
+    }
+    let _ = c.is_self_issued();
+    let (nb, na) = (c.not_before(), c.not_after());
+    if nb <= na {
+        assert!(c.is_valid_at(nb) && c.is_valid_at(na));
+    }
+    let _ = c.verify_signed_by(&key);
+    if let Ok(detail) = CertificateDetail::of(c) {
+        assert_eq!(detail.serial, c.serial_hex());
+    }
+    // Chain verification: as its own anchor, and against the corpus CAs.
+    let mut opts = VerifyOptions::at(nb);
+    let _ = verify_chain(c, &[], std::slice::from_ref(c), &opts);
+    opts.usage = IntendedUse::Signature;
+    let _ = verify_chain(c, &[], corpus_cas(), &opts);
+}
+
+/// X.509 certificates, PEM (one or a bundle) and DER.
+pub fn certificate_parsing(data: &[u8]) {
+    let first = Certificate::from_any(data);
+    if let Ok(c) = &first {
+        exercise_certificate(c);
+        if !yizhengtong::pem::is_pem(data) {
+            // DER is kept exactly as received.
+            assert_eq!(c.der(), data);
+        }
+    }
+    if let Ok(all) = Certificate::parse_all(data) {
+        // The bundle's first certificate is the one from_any reads.
+        if let Some(head) = all.first() {
+            assert!(first.as_ref().ok() == Some(head));
+        }
+        for c in &all {
+            exercise_certificate(c);
+        }
+    }
+    let _ = Certificate::from_der(data);
+    let _ = Certificate::from_pem(data);
+}
+
+/// Certificate revocation lists, PEM and DER.
+pub fn crl_parsing(data: &[u8]) {
+    let _ = Crl::from_der(data);
+    let Ok(crl) = Crl::from_any(data) else {
+        return;
+    };
+    // What was parsed reads back the same from its DER and its PEM.
+    let again = Crl::from_der(crl.der()).expect("own DER reads back");
+    assert_eq!(again.der(), crl.der());
+    let again = Crl::from_any(crl.to_pem().as_bytes()).expect("own PEM reads back");
+    assert_eq!(again.der(), crl.der());
+    if !yizhengtong::pem::is_pem(data) {
+        assert_eq!(crl.der(), data);
+    }
+    let tbs = crl.tbs_bytes();
+    assert!(!tbs.is_empty() && crl.der().windows(tbs.len()).any(|w| w == tbs));
+    let _ = (crl.issuer(), crl.issuer_der(), crl.number());
+    let (this, next) = (crl.this_update(), crl.next_update());
+    for entry in crl.entries() {
+        let _ = (entry.reason.code(), entry.reason.name(), entry.revoked_at);
+        assert!(crl.find(&entry.serial).is_some());
+    }
+    for ca in corpus_cas() {
+        let _ = crl.verify(ca, this);
+        if let Some(next) = next {
+            let _ = crl.verify(ca, next);
+        }
+    }
 }

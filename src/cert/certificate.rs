@@ -145,6 +145,30 @@ impl Certificate {
         };
         let inner =
             x509_cert::Certificate::from_der(der_bytes).map_err(|e| Error::malformed(WHAT, e))?;
+        let tbs = inner.tbs_certificate();
+        if inner.signature_algorithm() != tbs.signature() {
+            return Err(Error::malformed(
+                WHAT,
+                "the outer signature algorithm differs from the one in tbsCertificate",
+            ));
+        }
+        if let Some(exts) = tbs.extensions() {
+            if tbs.version() != x509_cert::Version::V3 {
+                return Err(Error::malformed(
+                    WHAT,
+                    "extensions in a certificate that is not version 3",
+                ));
+            }
+            let mut seen = std::collections::HashSet::new();
+            for e in exts {
+                if !seen.insert(e.extn_id) {
+                    return Err(Error::malformed(
+                        WHAT,
+                        format!("extension {} appears twice", e.extn_id),
+                    ));
+                }
+            }
+        }
         let spki = inner
             .tbs_certificate()
             .subject_public_key_info()

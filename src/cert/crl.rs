@@ -267,7 +267,33 @@ impl Crl {
                 ));
             }
         };
-        let inner = CertificateList::from_der(der_bytes).map_err(|e| Error::malformed(WHAT, e))?;
+        // x509-cert requires the version, which RFC 5280 makes optional
+        // (v1 CRLs omit it): parse a copy with an explicit v1 version for
+        // the fields; signatures are still checked over the bytes received.
+        let inner = match CertificateList::from_der(der_bytes) {
+            Ok(list) => list,
+            Err(e) => {
+                let mut r = asn1::Reader::new(WHAT, tbs_full);
+                let (_, _, tbs_content) = r.any()?;
+                if tbs_content.first() == Some(&asn1::TAG_INTEGER) {
+                    return Err(Error::malformed(WHAT, e));
+                }
+                let patched_tbs = asn1::tlv(
+                    asn1::TAG_SEQUENCE,
+                    &[&[0x02, 0x01, 0x00][..], tbs_content].concat(),
+                );
+                let rest = &content[tbs_full.len()..];
+                let patched =
+                    asn1::tlv(asn1::TAG_SEQUENCE, &[patched_tbs.as_slice(), rest].concat());
+                CertificateList::from_der(&patched).map_err(|_| Error::malformed(WHAT, e))?
+            }
+        };
+        if inner.signature_algorithm != inner.tbs_cert_list.signature {
+            return Err(Error::malformed(
+                WHAT,
+                "the outer signature algorithm differs from the one in tbsCertList",
+            ));
+        }
         Ok(Self {
             der: der_bytes.to_vec(),
             tbs: start..start + tbs_full.len(),
@@ -383,6 +409,39 @@ impl Crl {
                 return Err(Error::Crl(format!(
                     "{} may not sign CRLs (no cRLSign)",
                     issuer.subject()
+                )));
+            }
+        }
+        // RFC 5280 5.2/5.3: a CRL with a critical extension (or entry
+        // extension) that is not processed must not be used.
+        const UNDERSTOOD: [ObjectIdentifier; 2] = [OID_CRL_NUMBER, OID_EXT_AKI];
+        if let Some(exts) = &self.inner.tbs_cert_list.crl_extensions {
+            if let Some(e) = exts
+                .iter()
+                .find(|e| e.critical && !UNDERSTOOD.contains(&e.extn_id))
+            {
+                return Err(Error::Crl(format!(
+                    "critical extension {} is not supported",
+                    e.extn_id
+                )));
+            }
+        }
+        for rc in self
+            .inner
+            .tbs_cert_list
+            .revoked_certificates
+            .iter()
+            .flatten()
+        {
+            if let Some(e) = rc
+                .crl_entry_extensions
+                .iter()
+                .flatten()
+                .find(|e| e.critical && e.extn_id != OID_CRL_REASON)
+            {
+                return Err(Error::Crl(format!(
+                    "critical entry extension {} is not supported",
+                    e.extn_id
                 )));
             }
         }
