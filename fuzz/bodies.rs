@@ -197,3 +197,43 @@ pub fn crl_parsing(data: &[u8]) {
         }
     }
 }
+
+/// Electronic seals and seal signatures (v1, v4, v5).
+pub fn seal_parsing(data: &[u8]) {
+    use yizhengtong::seal::{Seal, SealSignature, SealVerifyOptions, verify_seal, verify_signature};
+    if let Ok(seal) = Seal::from_der(data) {
+        // The exact bytes are kept, and the signed part lies inside them.
+        assert_eq!(seal.raw, data);
+        assert!(data.windows(seal.info.raw.len()).any(|w| w == seal.info.raw.as_slice()));
+        assert_eq!(Seal::from_der(&seal.raw).expect("reads back"), seal);
+        let at = seal.info.property.valid_start;
+        let report = verify_seal(&seal, at, &SealVerifyOptions::default());
+        assert_eq!(report.valid, report.failed().is_empty());
+    }
+    if let Ok(sig) = SealSignature::from_der(data) {
+        assert_eq!(sig.raw, data);
+        assert!(data.windows(sig.tbs_raw.len()).any(|w| w == sig.tbs_raw.as_slice()));
+        let report = verify_signature(&sig, Some(data), &SealVerifyOptions::default());
+        assert_eq!(report.valid, report.failed().is_empty());
+        let _ = yizhengtong::seal::ImageType::detect(&sig.seal.info.picture.data);
+    }
+}
+
+/// QR challenges (text and binary) and app responses.
+pub fn qr_parsing(data: &[u8]) {
+    use yizhengtong::qr::{Challenge, Response};
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(c) = Challenge::from_text(text) {
+            // Only the canonical text is accepted.
+            assert_eq!(c.to_text(), text.trim());
+            let _ = c.verify(&c.ephemeral_key.unwrap_or_else(|| fixed_key().public_key()));
+        }
+        let _ = Response::from_base64(text);
+    }
+    if let Ok(c) = Challenge::from_bytes(data) {
+        assert_eq!(c.to_bytes(), data);
+    }
+    if let Ok(r) = Response::from_der(data) {
+        assert_eq!(r.to_der(), data);
+    }
+}

@@ -121,3 +121,13 @@ fn certificate_and_crl_seeds_parse_and_verify() {
     }
     assert!(with_entries >= 3, "CRL seeds with entries: {with_entries}");
 }
+
+#[test]
+fn seal_parsing_corpus() {
+    replay("seal_parsing", bodies::seal_parsing);
+}
+
+#[test]
+fn qr_parsing_corpus() {
+    replay("qr_parsing", bodies::qr_parsing);
+}
