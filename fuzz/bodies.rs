@@ -200,11 +200,16 @@ pub fn crl_parsing(data: &[u8]) {
 
 /// Electronic seals and seal signatures (v1, v4, v5).
 pub fn seal_parsing(data: &[u8]) {
-    use yizhengtong::seal::{Seal, SealSignature, SealVerifyOptions, verify_seal, verify_signature};
+    use yizhengtong::seal::{
+        Seal, SealSignature, SealVerifyOptions, verify_seal, verify_signature,
+    };
     if let Ok(seal) = Seal::from_der(data) {
         // The exact bytes are kept, and the signed part lies inside them.
         assert_eq!(seal.raw, data);
-        assert!(data.windows(seal.info.raw.len()).any(|w| w == seal.info.raw.as_slice()));
+        assert!(
+            data.windows(seal.info.raw.len())
+                .any(|w| w == seal.info.raw.as_slice())
+        );
         assert_eq!(Seal::from_der(&seal.raw).expect("reads back"), seal);
         let at = seal.info.property.valid_start;
         let report = verify_seal(&seal, at, &SealVerifyOptions::default());
@@ -212,7 +217,10 @@ pub fn seal_parsing(data: &[u8]) {
     }
     if let Ok(sig) = SealSignature::from_der(data) {
         assert_eq!(sig.raw, data);
-        assert!(data.windows(sig.tbs_raw.len()).any(|w| w == sig.tbs_raw.as_slice()));
+        assert!(
+            data.windows(sig.tbs_raw.len())
+                .any(|w| w == sig.tbs_raw.as_slice())
+        );
         let report = verify_signature(&sig, Some(data), &SealVerifyOptions::default());
         assert_eq!(report.valid, report.failed().is_empty());
         let _ = yizhengtong::seal::ImageType::detect(&sig.seal.info.picture.data);

@@ -489,7 +489,7 @@ fn ca_issue_show_verify_revoke_crl() {
 fn demo_runs() {
     let d = temp_dir("cli-demo");
     let out = ok(&d, &["demo"]);
-    assert!(out.contains("[11/11]"), "{out}");
+    assert!(out.contains("[14/14]"), "{out}");
     assert!(out.contains("verifySignatureResult: true"));
 }
 
@@ -699,4 +699,42 @@ fn seal_make_show_stamp_verify() {
         "/Doc_0/Signs/Sign_0/Signature.xml"
     );
     assert_eq!(code(&yzt(&d, &["seal", "show", "doc.xml"])), 2);
+}
+
+#[test]
+fn qr_show_decodes_and_renders() {
+    let d = temp_dir("cli-qr");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/corpus/qr_parsing/challenge_decrypt.txt"),
+    )
+    .unwrap();
+    let out = ok(
+        &d,
+        &["qr", "show", &text, "--png", "qr.png", "--svg", "qr.svg"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["platform_code"], "C1100005553");
+    assert_eq!(v["action"], "decrypt");
+    assert_eq!(v["digest"].as_str().unwrap().len(), 64);
+    assert_eq!(v["ephemeral_key"].as_str().unwrap().len(), 66);
+    assert!(
+        std::fs::read(d.join("qr.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
+    assert!(
+        std::fs::read_to_string(d.join("qr.svg"))
+            .unwrap()
+            .contains("<svg")
+    );
+    std::fs::write(d.join("qr.txt"), &text).unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&ok(&d, &["qr", "show", "qr.txt"])).unwrap()["action"],
+        "decrypt"
+    );
+    let mut bad = text.clone();
+    bad.push('A');
+    assert_eq!(code(&yzt(&d, &["qr", "show", &bad])), 2);
+    assert!(ok(&d, &["qr", "show", &text, "--terminal"]).lines().count() > 20);
 }

@@ -475,16 +475,23 @@ impl Verification {
         self.reason == Reason::Ok
     }
 
-    /// The platforms' JSON answer, with the reason code.
+    /// The platforms' JSON answer, with the reason code, fields in the
+    /// order platforms print them:
+    /// `{"code":200,"success":true,"data":{"verifySignatureResult":…,"reasonCode":…},"msg":"…","errorCode":"…"}`.
     pub fn answer_json(&self) -> String {
-        serde_json::json!({
-            "code": 200,
-            "success": true,
-            "data": {"verifySignatureResult": self.accepted(), "reasonCode": self.reason.code()},
-            "msg": if self.accepted() { String::new() } else { self.detail.clone() },
-            "errorCode": if self.accepted() { String::new() } else { self.reason.name() },
-        })
-        .to_string()
+        let quote = |t: &str| serde_json::to_string(t).unwrap_or_else(|_| "\"\"".into());
+        let (msg, error) = if self.accepted() {
+            (String::new(), String::new())
+        } else {
+            (self.detail.clone(), self.reason.name())
+        };
+        format!(
+            r#"{{"code":200,"success":true,"data":{{"verifySignatureResult":{},"reasonCode":{}}},"msg":{},"errorCode":{}}}"#,
+            self.accepted(),
+            self.reason.code(),
+            quote(&msg),
+            quote(&error)
+        )
     }
 }
 

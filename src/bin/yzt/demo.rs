@@ -1,7 +1,15 @@
 //! `yzt demo`: a short, readable run through the crypto core and the
 //! certificates. Later capabilities (seals, QR, workflows) extend the story.
 
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
+
+use yizhengtong::cert::Certificate;
+use yizhengtong::crypto::sm3;
+use yizhengtong::qr::{
+    Action, ActionInput, Identity, MemoryQrStore, Outcome, PlatformEntry, PlatformRegistry,
+    QrStore, QuotaKey, Request, Verifier, VerifierConfig, respond, scan,
+};
 
 use yizhengtong::cert::{
     CaConfig, CertUsage, CertificateAuthority, CertificateDetail, CertificateWallet, Crl,
@@ -207,6 +215,201 @@ fn certificates(
         "an altered tender fails: {}",
         altered.failed().join(", ")
     ));
+
+    qr_story(
+        s,
+        ca,
+        root.certificate().clone(),
+        &inter[0],
+        cert,
+        key,
+        seal,
+        rng,
+    )
+}
+
+fn write(ca: &RwLock<ManagedCa>) -> Result<std::sync::RwLockWriteGuard<'_, ManagedCa>, Error> {
+    ca.write()
+        .map_err(|_| Error::param("demo", "CA lock poisoned"))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn qr_story(
+    s: &mut Steps,
+    ca: ManagedCa,
+    root: Certificate,
+    issuing: &Certificate,
+    sign_cert: Certificate,
+    sign_key: &PrivateKey,
+    seal: yizhengtong::seal::Seal,
+    rng: &mut impl rand::CryptoRng,
+) -> Result<(), Error> {
+    let now = SystemTime::now();
+    let ca = Arc::new(RwLock::new(ca));
+    let ee = |holder: Holder, usage: CertUsage, key: &PrivateKey| EndEntityRequest {
+        holder,
+        usage,
+        medium: Medium::Mobile,
+        public_key: key.public_key(),
+        not_before: now,
+        days: 365,
+    };
+
+    s.step("A trading platform registers: system code, name, challenge-signing certificate, callback host");
+    let platform_key = PrivateKey::generate(rng);
+    let platform_holder = Holder::enterprise("新疆公共资源交易平台", "9165010039960151X0")?;
+    let platform_cert = write(&ca)?.issue(
+        &ee(platform_holder, CertUsage::Sign, &platform_key),
+        now,
+        rng,
+    )?;
+    let mut registry = PlatformRegistry::new();
+    registry.add(PlatformEntry {
+        code: "C1100005553".into(),
+        name: "新疆公共资源交易平台".into(),
+        certificate: platform_cert,
+        callback_hosts: vec!["ggzy.example.cn".into()],
+    })?;
+    let mut config = VerifierConfig::new(
+        "C1100005553",
+        "新疆公共资源交易平台",
+        "ggzy.example.cn",
+        platform_key,
+        vec![root],
+    );
+    config.intermediates = vec![issuing.clone()];
+    config.status = Some(ca.clone());
+    let verifier = Verifier::new(config, MemoryQrStore::new())?;
+    let holder_id = sign_cert.subject_serial_number().unwrap_or_default();
+    for institution in ["ca", "seal"] {
+        let key = QuotaKey {
+            holder: holder_id.clone(),
+            platform: "C1100005553".into(),
+            institution,
+        };
+        verifier.store().set_quota(&key, 10)?;
+    }
+    let enc_key = PrivateKey::generate(rng);
+    let enc_cert = write(&ca)?.issue(
+        &ee(
+            Holder::person("欧勇", &holder_id)?,
+            CertUsage::Encrypt,
+            &enc_key,
+        ),
+        now,
+        rng,
+    )?;
+    s.detail("packages opened: 10 CA uses and 10 seal uses for 欧勇 on C1100005553; encryption certificate issued");
+
+    s.step("The platform shows QR codes for all six actions; the phone scans, authorises, the platform verifies");
+    let document = b"<Tender lot=\"7\" amount=\"1280000.00\"/>".to_vec();
+    let message = "我确认第7标段的投标".as_bytes().to_vec();
+    let document_key = b"SM4 document key".to_vec();
+    let envelope = enc_cert
+        .public_key()
+        .encrypt_to(&document_key, CiphertextFormat::Asn1, rng)?;
+    let identity = Identity {
+        signing_cert: &sign_cert,
+        signing_key: sign_key,
+        encryption_cert: Some(&enc_cert),
+        encryption_key: Some(&enc_key),
+    };
+    let mut login_response = Vec::new();
+    for action in Action::ALL {
+        let request = match action {
+            Action::Login => Request::Login,
+            Action::Seal => Request::Seal {
+                digest: sm3(&document),
+            },
+            Action::Encrypt => Request::Encrypt,
+            Action::Decrypt => Request::Decrypt {
+                envelope: &envelope,
+            },
+            Action::FileSign => Request::FileSign {
+                digest: sm3(&document),
+            },
+            Action::MsgSign => Request::MsgSign { message: &message },
+        };
+        let challenge = verifier.issue(request, now, rng)?;
+        let text = challenge.to_text();
+        let (scanned, view) = scan(&text, &registry, now)?;
+        let input = match action {
+            Action::Login => ActionInput::Login,
+            Action::Seal => ActionInput::Seal {
+                seal: &seal,
+                document: &document,
+                property: "/Doc_0/Signs/Sign_0/Signature.xml",
+            },
+            Action::Encrypt => ActionInput::Encrypt,
+            Action::Decrypt => ActionInput::Decrypt {
+                envelope: &envelope,
+            },
+            Action::FileSign => ActionInput::FileSign {
+                file: &document,
+                gmt0010: true,
+            },
+            Action::MsgSign => ActionInput::MsgSign { message: &message },
+        };
+        let response = respond(&scanned, &view, &identity, input, now, rng)?.to_der();
+        let verdict = verifier.verify(&response, now);
+        if !verdict.accepted() {
+            return Err(Error::param(
+                "demo",
+                format!("{} refused: {}", action.name(), verdict.detail),
+            ));
+        }
+        let what = match verdict.outcome {
+            Some(Outcome::DocumentKey(k)) if k[..] == document_key[..] => {
+                "document key recovered".to_string()
+            }
+            Some(Outcome::EncryptionCertificate(c)) => {
+                format!("encryption certificate {}", c.serial_hex())
+            }
+            Some(Outcome::Seal(_)) => "seal signature verified".into(),
+            Some(Outcome::FileSignature(c)) => {
+                format!("CMS signature ({} bytes) verified", c.len())
+            }
+            Some(Outcome::MessageSignature(_)) => "message signature verified".into(),
+            _ => "logged in".into(),
+        };
+        s.detail(format!(
+            "{} ({}): QR {} chars, shown as 「{}」 → {}; uses left {}",
+            action.label_zh(),
+            action.name(),
+            text.len(),
+            view.platform_name,
+            what,
+            verdict.remaining.unwrap_or(0)
+        ));
+        if action == Action::Login {
+            login_response = response;
+        }
+    }
+    let replay = verifier.verify(&login_response, now);
+    s.detail(format!(
+        "the login response submitted again: {}",
+        replay.answer_json()
+    ));
+    if replay.accepted() {
+        return Err(Error::param("demo", "a replayed response was accepted"));
+    }
+
+    s.step("The CA freezes the certificate: the next scan is refused");
+    write(&ca)?.freeze(&sign_cert.serial_hex(), now)?;
+    let challenge = verifier.issue(Request::Login, now, rng)?;
+    let (scanned, view) = scan(&challenge.to_text(), &registry, now)?;
+    let response = respond(&scanned, &view, &identity, ActionInput::Login, now, rng)?.to_der();
+    let verdict = verifier.verify(&response, now);
+    s.detail(format!("{:?}: {}", verdict.reason, verdict.detail));
+    if verdict.accepted() {
+        return Err(Error::param("demo", "a frozen certificate logged in"));
+    }
+    let records = verifier.store().records()?;
+    s.detail(format!(
+        "scan report: {} entries for {}",
+        records.len(),
+        records[0].certificate_name
+    ));
     Ok(())
 }
 
@@ -214,7 +417,7 @@ pub fn run() -> Result<(), Error> {
     let mut rng = rand::rng();
     let mut s = Steps {
         n: 0,
-        total: 11,
+        total: 14,
         start: Instant::now(),
     };
     println!("yizhengtong demo: the crypto core a phone and a trading platform share\n");

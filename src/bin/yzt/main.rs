@@ -6,6 +6,7 @@
 mod bench;
 mod cert;
 mod demo;
+mod qr;
 mod seal;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +54,9 @@ enum Command {
     Cert(cert::CertCommand),
     /// Make the next CRL of a CA directory.
     Crl(cert::CrlArgs),
+    /// Decode and render QR authorisation challenges.
+    #[command(subcommand)]
+    Qr(qr::QrCommand),
     /// Make, show, stamp and verify electronic seals.
     #[command(subcommand)]
     Seal(seal::SealCommand),
@@ -324,6 +328,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Cert(c) => cert::cert(c)?,
         Command::Crl(a) => cert::crl(a)?,
         Command::Seal(c) => seal::run(c)?,
+        Command::Qr(c) => qr::run(c)?,
         Command::Bench(a) => bench::run(a)?,
         Command::Demo => demo::run()?,
     }
