@@ -230,7 +230,7 @@ fn encrypted_key_encrypt_decrypt_sm3() {
 #[test]
 fn bench_prints_json() {
     let d = temp_dir("cli-bench");
-    for op in ["sign", "verify", "sm3", "sm4"] {
+    for op in ["sign", "verify", "sm3", "sm4", "qr"] {
         let out = ok(&d, &["bench", op, "--seconds", "0.2"]);
         let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
         let rate = v

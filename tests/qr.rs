@@ -140,6 +140,8 @@ fn verifier(f: &Fixture) -> Verifier<MemoryQrStore> {
 
 fn identity(f: &Fixture) -> Identity<'_> {
     Identity {
+        member: "ouyong",
+        enterprise: None,
         signing_cert: &f.sign_cert,
         signing_key: &f.sign_key,
         encryption_cert: Some(&f.enc_cert),
@@ -533,6 +535,8 @@ fn certificate_refusals() {
         .unwrap();
     let (c, view) = scan(&ch.to_text(), &f.registry, t0() + 2 * SEC).unwrap();
     let foreign = Identity {
+        member: "ouyong",
+        enterprise: None,
         signing_cert: &other.sign_cert,
         signing_key: &other.sign_key,
         encryption_cert: None,
@@ -558,6 +562,8 @@ fn certificate_refusals() {
         .unwrap();
     let (c, view) = scan(&ch.to_text(), &f.registry, t0() + 2 * SEC).unwrap();
     let enc_signs = Identity {
+        member: "ouyong",
+        enterprise: None,
         signing_cert: &f.enc_cert,
         signing_key: &f.enc_key,
         encryption_cert: None,
@@ -783,4 +789,50 @@ fn qr_renders() {
         yizhengtong::seal::ImageType::Png
     );
     assert!(ch.to_terminal().unwrap().lines().count() > 10);
+}
+
+#[test]
+fn scan_report_visibility_and_operation_log() {
+    let f = fixture(45);
+    let v = verifier(&f);
+    let mut rng = test_rng(46);
+    let code = "9165010039960151X0";
+    for (member, enterprise) in [("alice", Some(code)), ("bob", Some(code)), ("carol", None)] {
+        let ch = v.issue(Request::Login, t0() + SEC, &mut rng).unwrap();
+        let (c, view) = scan(&ch.to_text(), &f.registry, t0() + 2 * SEC).unwrap();
+        let id = Identity {
+            member,
+            enterprise,
+            ..identity(&f)
+        };
+        let resp = respond(&c, &view, &id, ActionInput::Login, t0() + 3 * SEC, &mut rng).unwrap();
+        assert!(v.verify(&resp.to_der(), t0() + 4 * SEC).accepted());
+    }
+    let records = v.store().records().unwrap();
+    assert_eq!(records.len(), 3);
+    let admin_of = |c: &str| c == code;
+    // a member sees their own
+    let alice: Vec<&str> = visible_records(&records, "alice", |_| false)
+        .iter()
+        .map(|r| r.member.as_str())
+        .collect();
+    assert_eq!(alice, vec!["alice"]);
+    // the administrator (here "dave") sees every member of the enterprise, not carol
+    let dave: Vec<&str> = visible_records(&records, "dave", admin_of)
+        .iter()
+        .map(|r| r.member.as_str())
+        .collect();
+    assert_eq!(dave, vec!["alice", "bob"]);
+    assert_eq!(records[0].action, Action::Login);
+    assert_eq!(records[0].platform_name, NAME);
+    assert_eq!(records[0].certificate_name, "欧勇");
+    // the operation log
+    let log = v.store().logs("bob").unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].kind, "qr_authorisation");
+    assert!(
+        log[0].detail.contains("授权登录") && log[0].detail.contains(NAME),
+        "{}",
+        log[0].detail
+    );
 }

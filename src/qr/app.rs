@@ -126,6 +126,10 @@ pub fn scan(
 
 /// The identity the user picked, with its keys unlocked by the PIN.
 pub struct Identity<'a> {
+    /// The app user (account) who authorises.
+    pub member: &'a str,
+    /// The enterprise (credit code) when acting for one.
+    pub enterprise: Option<&'a str>,
     /// The signing (or login) certificate; it signs the statement.
     pub signing_cert: &'a Certificate,
     /// Its key.
@@ -268,6 +272,8 @@ pub fn respond<R: CryptoRng + ?Sized>(
         identity.signing_cert.serial(),
         now,
         &view.platform_name,
+        identity.member,
+        identity.enterprise,
         payload.as_deref(),
     );
     let statement_raw = statement.to_der()?;

@@ -15,6 +15,7 @@ pub use app::{ActionInput, Identity, PlatformEntry, PlatformRegistry, ScanView, 
 pub use challenge::{Action, Challenge, ChallengeParams, DEFAULT_LIFETIME, validate_platform_code};
 pub use response::{Response, Statement, display_text};
 pub use verifier::{
-    Charge, ChargeRefused, Consumed, MemoryQrStore, Outcome, PendingTransaction, QrStore, QuotaKey,
-    Reason, Request, ScanRecord, Verification, Verifier, VerifierConfig,
+    Charge, ChargeRefused, Consumed, MemoryQrStore, OperationLogEntry, Outcome, PendingTransaction,
+    QrStore, QuotaKey, Reason, Request, ScanRecord, Verification, Verifier, VerifierConfig,
+    visible_records,
 };

@@ -11,6 +11,8 @@
 //!     digest       OCTET STRING (32, or empty when the action has none),
 //!     certSerial   OCTET STRING (the signer certificate's serial),
 //!     appTime      GeneralizedTime,
+//!     member       UTF8String (the app user who authorised),
+//!     enterprise   UTF8String (credit code when acting for an enterprise, else empty),
 //!     displayHash  OCTET STRING (32: SM3 of what the phone displayed),
 //!     payloadHash  OCTET STRING (32: SM3 of the payload, or of nothing) }
 //! Response ::= SEQUENCE {
@@ -54,6 +56,10 @@ pub struct Statement {
     pub cert_serial: Vec<u8>,
     /// The app's clock.
     pub app_time: SystemTime,
+    /// The app user who authorised (for the scan report).
+    pub member: String,
+    /// The enterprise (credit code) the user acted for, if any.
+    pub enterprise: Option<String>,
     /// SM3 of what the phone displayed.
     pub display_hash: [u8; 32],
     /// SM3 of the payload (of the empty string when none).
@@ -97,6 +103,8 @@ impl Statement {
         cert_serial: &[u8],
         app_time: SystemTime,
         platform_name: &str,
+        member: &str,
+        enterprise: Option<&str>,
         payload: Option<&[u8]>,
     ) -> Self {
         Self {
@@ -107,6 +115,8 @@ impl Statement {
             digest: challenge.digest,
             cert_serial: cert_serial.to_vec(),
             app_time,
+            member: member.to_string(),
+            enterprise: enterprise.map(str::to_string),
             display_hash: sm3(display_text(challenge, platform_name).as_bytes()),
             payload_hash: sm3(payload.unwrap_or_default()),
         }
@@ -126,6 +136,11 @@ impl Statement {
                 os(self.digest.as_ref().map(|d| &d[..]).unwrap_or_default()),
                 os(&self.cert_serial),
                 asn1::time_der(self.app_time, false)?,
+                asn1::tlv(0x0c, self.member.as_bytes()),
+                asn1::tlv(
+                    0x0c,
+                    self.enterprise.as_deref().unwrap_or_default().as_bytes(),
+                ),
                 os(&self.display_hash),
                 os(&self.payload_hash),
             ]
@@ -176,6 +191,16 @@ impl Statement {
         }
         let (tag, _, t) = r.any()?;
         let app_time = asn1::parse_time(tag, t)?;
+        let utf8 = |r: &mut Reader<'_>, what: &'static str| -> Result<String> {
+            let b = r.expect(0x0c)?.rest();
+            if b.len() > 256 {
+                return Err(Error::length(what, "at most 256 bytes", b.len()));
+            }
+            String::from_utf8(b.to_vec())
+                .map_err(|_| Error::malformed(WHAT, format!("{what} is not UTF-8")))
+        };
+        let member = utf8(&mut r, "member")?;
+        let enterprise = Some(utf8(&mut r, "enterprise")?).filter(|e| !e.is_empty());
         let mut display_hash = [0u8; 32];
         display_hash.copy_from_slice(&fixed(&mut r, "display hash", 32)?);
         let mut payload_hash = [0u8; 32];
@@ -189,6 +214,8 @@ impl Statement {
             digest,
             cert_serial: serial,
             app_time,
+            member,
+            enterprise,
             display_hash,
             payload_hash,
         })

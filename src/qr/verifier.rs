@@ -196,6 +196,51 @@ pub struct ScanRecord {
     pub certificate_serial: String,
     /// The transaction id, hex.
     pub transaction: String,
+    /// The app user who authorised.
+    pub member: String,
+    /// The enterprise the user acted for, if any.
+    pub enterprise: Option<String>,
+}
+
+impl ScanRecord {
+    /// The operation-log line for this authorisation.
+    pub fn log_line(&self) -> String {
+        format!(
+            "扫码{} {}（{}） 证书 {} {}",
+            self.action.label_zh(),
+            self.platform_name,
+            self.platform_code,
+            self.certificate_name,
+            self.certificate_serial
+        )
+    }
+}
+
+/// The scan report as `viewer` may see it (§15.9): their own entries, and
+/// every member's entries of the enterprises they administer.
+pub fn visible_records<'r>(
+    records: &'r [ScanRecord],
+    viewer: &str,
+    administers: impl Fn(&str) -> bool,
+) -> Vec<&'r ScanRecord> {
+    records
+        .iter()
+        .filter(|r| r.member == viewer || r.enterprise.as_deref().is_some_and(&administers))
+        .collect()
+}
+
+/// One line of a user's operation log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperationLogEntry {
+    /// When.
+    #[serde(serialize_with = "crate::time::serde_rfc3339::serialize")]
+    pub time: SystemTime,
+    /// Whose log.
+    pub user: String,
+    /// The kind of operation.
+    pub kind: &'static str,
+    /// What happened.
+    pub detail: String,
 }
 
 /// The atomic operations the verifier needs from storage; each is one
@@ -220,6 +265,10 @@ pub trait QrStore: Send + Sync {
     fn record(&self, entry: ScanRecord) -> Result<()>;
     /// Every scan record, oldest first.
     fn records(&self) -> Result<Vec<ScanRecord>>;
+    /// Append an operation-log entry.
+    fn log(&self, entry: OperationLogEntry) -> Result<()>;
+    /// The operation log of `user`, oldest first.
+    fn logs(&self, user: &str) -> Result<Vec<OperationLogEntry>>;
     /// Forget transactions that expired before `now` minus a grace period;
     /// returns how many were dropped.
     fn purge_expired(&self, now: SystemTime) -> Result<usize>;
@@ -233,6 +282,7 @@ struct MemoryInner {
     quotas: HashMap<QuotaKey, u64>,
     charged: HashMap<[u8; 16], QuotaKey>,
     records: Vec<ScanRecord>,
+    logs: Vec<OperationLogEntry>,
 }
 
 /// The in-memory reference store: one mutex, so every operation is atomic.
@@ -330,6 +380,21 @@ impl QrStore for MemoryQrStore {
 
     fn records(&self) -> Result<Vec<ScanRecord>> {
         Ok(self.lock()?.records.clone())
+    }
+
+    fn log(&self, entry: OperationLogEntry) -> Result<()> {
+        self.lock()?.logs.push(entry);
+        Ok(())
+    }
+
+    fn logs(&self, user: &str) -> Result<Vec<OperationLogEntry>> {
+        Ok(self
+            .lock()?
+            .logs
+            .iter()
+            .filter(|e| e.user == user)
+            .cloned()
+            .collect())
     }
 
     fn purge_expired(&self, now: SystemTime) -> Result<usize> {
@@ -845,11 +910,19 @@ impl<S: QrStore> Verifier<S> {
             holder: key.holder.clone(),
             certificate_serial: cert.serial_hex(),
             transaction: ch.transaction_hex(),
+            member: st.member.clone(),
+            enterprise: st.enterprise.clone(),
         };
-        // The charge stands even if the report cannot be written.
-        let detail = match self.store.record(record) {
+        let log = OperationLogEntry {
+            time: now,
+            user: st.member.clone(),
+            kind: "qr_authorisation",
+            detail: record.log_line(),
+        };
+        // The charge stands even if the report or log cannot be written.
+        let detail = match self.store.record(record).and_then(|()| self.store.log(log)) {
             Ok(()) => String::new(),
-            Err(e) => format!("scan record not written: {e}"),
+            Err(e) => format!("scan record or log not written: {e}"),
         };
         Verification {
             reason: Reason::Ok,

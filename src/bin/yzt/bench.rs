@@ -17,6 +17,9 @@ pub enum Op {
     Sm3,
     /// SM4 over 1 MiB buffers (mode from --mode).
     Sm4,
+    /// QR login authorisations through the verifier (memory store),
+    /// interleaved with raw SM2 verifications of a statement-sized message.
+    Qr,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -95,6 +98,7 @@ pub fn run(a: BenchArgs) -> Result<(), Error> {
             }
             print_ops("verify", n, t);
         }
+        Op::Qr => qr(a.seconds, &mut rng)?,
         Op::Sm3 => {
             let buf = vec![0x5au8; MIB];
             let (n, t) = measure(a.seconds, |_| {
@@ -149,4 +153,117 @@ fn print_mib(op: &str, n: u64, t: Duration) {
         r#"{{"op":"{op}","mib_per_s":{:.1},"iterations":{n},"seconds":{secs:.3}}}"#,
         n as f64 / secs
     );
+}
+
+/// Rounds of 50 raw verifications then 50 verified authorisations, so
+/// that both rates see the same machine; responses are made between
+/// rounds, outside the timed parts.
+fn qr(seconds: f64, rng: &mut impl rand::CryptoRng) -> Result<(), Error> {
+    use std::time::{Duration, SystemTime};
+    use yizhengtong::cert::*;
+    use yizhengtong::qr::*;
+    let now = SystemTime::now();
+    let root = CertificateAuthority::create_root(
+        PrivateKey::generate(rng),
+        parse_dn("C=CN,O=Bench,CN=Bench Root")?,
+        now - Duration::from_secs(60),
+        365,
+        CaConfig::default(),
+        rng,
+    )?;
+    let key = PrivateKey::generate(rng);
+    let platform_key = PrivateKey::generate(rng);
+    let issue = |k: &PrivateKey, holder: Holder, rng: &mut dyn rand::CryptoRng| {
+        root.issue(
+            &EndEntityRequest {
+                holder,
+                usage: CertUsage::Sign,
+                medium: Medium::Mobile,
+                public_key: k.public_key(),
+                not_before: now - Duration::from_secs(60),
+                days: 30,
+            },
+            rng,
+        )
+    };
+    let cert = issue(&key, Holder::person("张三", "11010519491231002X")?, rng)?;
+    let platform_cert = issue(
+        &platform_key,
+        Holder::enterprise("Bench", "9165010039960151X0")?,
+        rng,
+    )?;
+    let mut registry = PlatformRegistry::new();
+    registry.add(PlatformEntry {
+        code: "C1100005553".into(),
+        name: "Bench".into(),
+        certificate: platform_cert,
+        callback_hosts: vec!["h.example".into()],
+    })?;
+    let config = VerifierConfig::new(
+        "C1100005553",
+        "Bench",
+        "h.example",
+        platform_key,
+        vec![root.certificate().clone()],
+    );
+    let verifier = Verifier::new(config, MemoryQrStore::new())?;
+    verifier.store().set_quota(
+        &QuotaKey {
+            holder: "11010519491231002X".into(),
+            platform: "C1100005553".into(),
+            institution: "ca",
+        },
+        u64::MAX,
+    )?;
+    let id = Identity {
+        member: "bench",
+        enterprise: None,
+        signing_cert: &cert,
+        signing_key: &key,
+        encryption_cert: None,
+        encryption_key: None,
+    };
+    let make = |n: usize, rng: &mut dyn rand::CryptoRng| -> Result<Vec<Vec<u8>>, Error> {
+        (0..n)
+            .map(|_| {
+                let ch = verifier.issue(Request::Login, now, rng)?;
+                let (c, view) = scan(&ch.to_text(), &registry, now)?;
+                Ok(respond(&c, &view, &id, ActionInput::Login, now, rng)?.to_der())
+            })
+            .collect()
+    };
+    let sample = Response::from_der(&make(1, rng)?[0])?;
+    let sig = yizhengtong::crypto::Signature::from_der(&sample.signature)?;
+    let public = key.public_key();
+    let (mut raw_n, mut raw_t, mut auth_n, mut auth_t) =
+        (0u64, Duration::ZERO, 0u64, Duration::ZERO);
+    let budget = Duration::from_secs_f64(seconds);
+    while raw_t + auth_t < budget {
+        let batch = make(50, rng)?;
+        let t = Instant::now();
+        for _ in 0..50 {
+            std::hint::black_box(
+                public
+                    .verify(DEFAULT_USER_ID, &sample.statement_raw, &sig)
+                    .is_ok(),
+            );
+        }
+        raw_t += t.elapsed();
+        raw_n += 50;
+        let t = Instant::now();
+        for r in &batch {
+            if !verifier.verify(r, now).accepted() {
+                return Err(Error::param("bench", "an authorisation was refused"));
+            }
+        }
+        auth_t += t.elapsed();
+        auth_n += 50;
+    }
+    let raw = raw_n as f64 / raw_t.as_secs_f64();
+    let auth = auth_n as f64 / auth_t.as_secs_f64();
+    println!(
+        r#"{{"op":"qr","authorisations_per_s":{auth:.1},"raw_verifies_per_s":{raw:.1},"ratio":{:.3},"iterations":{auth_n}}}"#,
+        auth / raw
+    );
+    Ok(())
 }

@@ -309,6 +309,8 @@ fn qr_story(
         .public_key()
         .encrypt_to(&document_key, CiphertextFormat::Asn1, rng)?;
     let identity = Identity {
+        member: "ouyong",
+        enterprise: None,
         signing_cert: &sign_cert,
         signing_key: sign_key,
         encryption_cert: Some(&enc_cert),
