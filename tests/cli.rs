@@ -236,6 +236,7 @@ fn bench_prints_json() {
         let rate = v
             .get("ops_per_s")
             .or_else(|| v.get("mib_per_s"))
+            .or_else(|| v.get("authorisations_per_s"))
             .and_then(|x| x.as_f64())
             .unwrap();
         assert!(rate > 0.0, "{out}");
