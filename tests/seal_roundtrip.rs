@@ -399,3 +399,68 @@ fn truncations_and_trailing_bytes_are_refused() {
         );
     }
 }
+
+/// What real seals contain and the parser tolerates: the maker's
+/// signature as raw r‖s in an OCTET STRING (instead of DER in a BIT
+/// STRING), and extDatas tagged [0] with `critical FALSE` written out.
+#[test]
+fn tolerated_encodings_parse_and_verify() {
+    use yizhengtong::asn1::{TAG_OCTET_STRING, TAG_SEQUENCE, tlv};
+    let w = world(11);
+    let mut rng = test_rng(12);
+    let seal = make_seal(
+        &request(&w, SealVersion::V4),
+        &w.maker_key,
+        &w.maker_cert,
+        &mut rng,
+    )
+    .unwrap();
+    // Rebuild SES_SealInfo with [0]-tagged extDatas holding one entry with
+    // an explicit critical FALSE, then sign it as the maker would.
+    let mut r = yizhengtong::asn1::Reader::new("test", &seal.info.raw);
+    let mut info = r.expect(TAG_SEQUENCE).unwrap();
+    let mut parts = vec![];
+    while !info.is_empty() {
+        parts.push(info.any().unwrap().1.to_vec());
+    }
+    let oid = [
+        0x06, 0x0a, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x06, 0x07, 0x02, 0x02, 0x01,
+    ]; // 1.2.156.10197.6.7.2.2.1
+    let ext = tlv(
+        TAG_SEQUENCE,
+        &[
+            &oid[..],
+            &[0x01, 0x01, 0x00],
+            &tlv(TAG_OCTET_STRING, b"2.1"),
+        ]
+        .concat(),
+    );
+    parts.push(tlv(0xa0, &tlv(TAG_SEQUENCE, &ext)));
+    let info_raw = tlv(TAG_SEQUENCE, &parts.concat());
+    let sig = w
+        .maker_key
+        .sign(yizhengtong::crypto::DEFAULT_USER_ID, &info_raw, &mut rng)
+        .unwrap();
+    let oid_sm2_sm3 = [0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x83, 0x75];
+    let raw = tlv(
+        TAG_SEQUENCE,
+        &[
+            info_raw.clone(),
+            tlv(TAG_OCTET_STRING, w.maker_cert.der()),
+            oid_sm2_sm3.to_vec(),
+            tlv(TAG_OCTET_STRING, &sig.to_raw()), // raw r‖s, OCTET STRING
+        ]
+        .concat(),
+    );
+    let parsed = Seal::from_der(&raw).unwrap();
+    assert_eq!(parsed.info.ext_datas.len(), 1);
+    assert!(!parsed.info.ext_datas[0].critical);
+    assert_eq!(parsed.info.ext_datas[0].value, b"2.1");
+    assert_eq!(parsed.signature, sig.to_raw().to_vec());
+    let report = verify_seal(&parsed, t0() + 2 * DAY, &opts(&[]));
+    assert_eq!(
+        report.status("seal_signature"),
+        Some(&StepStatus::Passed),
+        "{report:?}"
+    );
+}
