@@ -21,14 +21,17 @@ use crate::pem;
 /// PEM label of certificates.
 pub const PEM_CERTIFICATE: &str = "CERTIFICATE";
 
-const OID_EXT_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
-const OID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
-const OID_EXT_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
-const OID_EXT_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
-const OID_EXT_AKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
-const OID_EXT_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
-const OID_EXT_SAN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
-const OID_EXT_CERT_POLICIES: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.32");
+pub(crate) const OID_EXT_BASIC_CONSTRAINTS: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("2.5.29.19");
+pub(crate) const OID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+pub(crate) const OID_EXT_EXT_KEY_USAGE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("2.5.29.37");
+pub(crate) const OID_EXT_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+pub(crate) const OID_EXT_AKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
+pub(crate) const OID_EXT_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
+pub(crate) const OID_EXT_SAN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
+pub(crate) const OID_EXT_CERT_POLICIES: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("2.5.29.32");
 
 /// Extensions whose meaning chain verification understands; any other
 /// extension marked critical makes the certificate unusable.
@@ -116,33 +119,7 @@ impl Certificate {
     /// Parse DER. The subject key must be SM2 (either OID form).
     pub fn from_der(der_bytes: &[u8]) -> Result<Self> {
         const WHAT: &str = "X.509 certificate";
-        let mut outer = asn1::Reader::new(WHAT, der_bytes);
-        let (tag, _, content) = outer.any()?;
-        outer.finish()?;
-        if tag != asn1::TAG_SEQUENCE {
-            return Err(Error::malformed(WHAT, "not a SEQUENCE"));
-        }
-        let body_start = der_bytes.len() - content.len();
-        let mut cert = asn1::Reader::new(WHAT, content);
-        let (tag, tbs_full, _) = cert.any()?;
-        if tag != asn1::TAG_SEQUENCE {
-            return Err(Error::malformed(WHAT, "tbsCertificate is not a SEQUENCE"));
-        }
-        let mut alg = cert.expect(asn1::TAG_SEQUENCE)?;
-        let oid_bytes = alg.expect(asn1::TAG_OID)?.rest();
-        let signature_algorithm =
-            ObjectIdentifier::from_bytes(oid_bytes).map_err(|e| Error::malformed(WHAT, e))?;
-        let bits = cert.expect(0x03)?.rest();
-        cert.finish()?;
-        let signature = match bits.split_first() {
-            Some((0, rest)) => rest.to_vec(),
-            _ => {
-                return Err(Error::malformed(
-                    WHAT,
-                    "signature BIT STRING has unused bits or is empty",
-                ));
-            }
-        };
+        let signed = SignedParts::parse(WHAT, "tbsCertificate", der_bytes)?;
         let inner =
             x509_cert::Certificate::from_der(der_bytes).map_err(|e| Error::malformed(WHAT, e))?;
         let tbs = inner.tbs_certificate();
@@ -177,9 +154,9 @@ impl Certificate {
         let public_key = PublicKey::from_spki_der(&spki)?;
         Ok(Self {
             der: der_bytes.to_vec(),
-            tbs: body_start..body_start + tbs_full.len(),
-            signature_algorithm,
-            signature,
+            tbs: signed.tbs,
+            signature_algorithm: signed.algorithm,
+            signature: signed.signature,
             inner,
             public_key,
         })
@@ -463,6 +440,56 @@ impl Certificate {
             self.tbs_bytes(),
             issuer_key,
         )
+    }
+}
+
+/// The outer shape shared by certificates and CRLs:
+/// `SEQUENCE { tbs SEQUENCE, signatureAlgorithm AlgorithmIdentifier, signature BIT STRING }`.
+pub(crate) struct SignedParts {
+    /// Where the TBS bytes lie in the input.
+    pub tbs: std::ops::Range<usize>,
+    /// The outer signature algorithm.
+    pub algorithm: ObjectIdentifier,
+    /// The signature value.
+    pub signature: Vec<u8>,
+}
+
+impl SignedParts {
+    pub(crate) fn parse(what: &'static str, tbs_name: &str, der_bytes: &[u8]) -> Result<Self> {
+        let mut outer = asn1::Reader::new(what, der_bytes);
+        let (tag, _, content) = outer.any()?;
+        outer.finish()?;
+        if tag != asn1::TAG_SEQUENCE {
+            return Err(Error::malformed(what, "not a SEQUENCE"));
+        }
+        let start = der_bytes.len() - content.len();
+        let mut body = asn1::Reader::new(what, content);
+        let (tag, tbs_full, _) = body.any()?;
+        if tag != asn1::TAG_SEQUENCE {
+            return Err(Error::malformed(
+                what,
+                format!("{tbs_name} is not a SEQUENCE"),
+            ));
+        }
+        let mut alg = body.expect(asn1::TAG_SEQUENCE)?;
+        let algorithm = ObjectIdentifier::from_bytes(alg.expect(asn1::TAG_OID)?.rest())
+            .map_err(|e| Error::malformed(what, e))?;
+        let bits = body.expect(0x03)?.rest();
+        body.finish()?;
+        let signature = match bits.split_first() {
+            Some((0, rest)) => rest.to_vec(),
+            _ => {
+                return Err(Error::malformed(
+                    what,
+                    "signature BIT STRING has unused bits or is empty",
+                ));
+            }
+        };
+        Ok(Self {
+            tbs: start..start + tbs_full.len(),
+            algorithm,
+            signature,
+        })
     }
 }
 

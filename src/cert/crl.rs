@@ -12,7 +12,7 @@ use x509_cert::ext::Extension;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
-use super::certificate::{Certificate, verify_sm2_with_sm3};
+use super::certificate::{Certificate, OID_EXT_AKI, SignedParts, verify_sm2_with_sm3};
 use super::issue::{CertificateAuthority, key_identifier};
 use crate::asn1;
 use crate::crypto::curve::OID_SM2_WITH_SM3;
@@ -25,7 +25,6 @@ pub const PEM_CRL: &str = "X509 CRL";
 
 const OID_CRL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.20");
 const OID_CRL_REASON: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.21");
-const OID_EXT_AKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
 
 /// RFC 5280 revocation reasons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -241,32 +240,8 @@ impl Crl {
     /// Parse DER.
     pub fn from_der(der_bytes: &[u8]) -> Result<Self> {
         const WHAT: &str = "CRL";
-        let mut outer = asn1::Reader::new(WHAT, der_bytes);
-        let (tag, _, content) = outer.any()?;
-        outer.finish()?;
-        if tag != asn1::TAG_SEQUENCE {
-            return Err(Error::malformed(WHAT, "not a SEQUENCE"));
-        }
-        let start = der_bytes.len() - content.len();
-        let mut list = asn1::Reader::new(WHAT, content);
-        let (tag, tbs_full, _) = list.any()?;
-        if tag != asn1::TAG_SEQUENCE {
-            return Err(Error::malformed(WHAT, "tbsCertList is not a SEQUENCE"));
-        }
-        let mut alg = list.expect(asn1::TAG_SEQUENCE)?;
-        let signature_algorithm = ObjectIdentifier::from_bytes(alg.expect(asn1::TAG_OID)?.rest())
-            .map_err(|e| Error::malformed(WHAT, e))?;
-        let bits = list.expect(0x03)?.rest();
-        list.finish()?;
-        let signature = match bits.split_first() {
-            Some((0, rest)) => rest.to_vec(),
-            _ => {
-                return Err(Error::malformed(
-                    WHAT,
-                    "signature BIT STRING has unused bits or is empty",
-                ));
-            }
-        };
+        let signed = SignedParts::parse(WHAT, "tbsCertList", der_bytes)?;
+        let tbs_full = &der_bytes[signed.tbs.clone()];
         // x509-cert requires the version, which RFC 5280 makes optional
         // (v1 CRLs omit it): parse a copy with an explicit v1 version for
         // the fields; signatures are still checked over the bytes received.
@@ -282,7 +257,7 @@ impl Crl {
                     asn1::TAG_SEQUENCE,
                     &[&[0x02, 0x01, 0x00][..], tbs_content].concat(),
                 );
-                let rest = &content[tbs_full.len()..];
+                let rest = &der_bytes[signed.tbs.end..];
                 let patched =
                     asn1::tlv(asn1::TAG_SEQUENCE, &[patched_tbs.as_slice(), rest].concat());
                 CertificateList::from_der(&patched).map_err(|_| Error::malformed(WHAT, e))?
@@ -296,9 +271,9 @@ impl Crl {
         }
         Ok(Self {
             der: der_bytes.to_vec(),
-            tbs: start..start + tbs_full.len(),
-            signature_algorithm,
-            signature,
+            tbs: signed.tbs,
+            signature_algorithm: signed.algorithm,
+            signature: signed.signature,
             inner,
         })
     }

@@ -13,20 +13,16 @@ use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
-use super::certificate::{Certificate, KeyUsageBits};
+use super::certificate::{
+    Certificate, KeyUsageBits, OID_EXT_AKI, OID_EXT_BASIC_CONSTRAINTS, OID_EXT_CRL_DP,
+    OID_EXT_EXT_KEY_USAGE, OID_EXT_KEY_USAGE, OID_EXT_SKI,
+};
 use super::profile::{CertProfile, CertUsage, Holder, Medium, OID_KP_CLIENT_AUTH, OID_YZT_PROFILE};
 use crate::asn1;
 use crate::crypto::curve::OID_SM2_WITH_SM3;
 use crate::crypto::sign::DEFAULT_USER_ID;
 use crate::crypto::{PrivateKey, PublicKey, sm3};
 use crate::error::{Error, Result};
-
-const OID_EXT_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
-const OID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
-const OID_EXT_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
-const OID_EXT_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
-const OID_EXT_AKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
-const OID_EXT_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
 
 /// Longest validity accepted for any certificate, in days (30 years).
 pub const MAX_VALIDITY_DAYS: u32 = 30 * 366;
