@@ -31,6 +31,7 @@ pub mod pem;
 pub mod qr;
 pub mod seal;
 pub mod time;
+pub mod verify;
 
 pub use error::{Error, Result};
 

@@ -1,0 +1,227 @@
+//! Arithmetic modulo the SM2 prime p = 2²⁵⁶ − 2²²⁴ − 2⁹⁶ + 2⁶⁴ − 1,
+//! in Montgomery form with four 64-bit limbs (little-endian).
+//!
+//! Because p ≡ −1 (mod 2⁶⁴), −p⁻¹ mod 2⁶⁴ = 1: each reduction step's
+//! multiplier is simply the low limb. **Variable time**: for public data
+//! only (verification), never for secrets.
+
+/// The prime, little-endian limbs.
+pub(crate) const P: [u64; 4] = [
+    0xffff_ffff_ffff_ffff,
+    0xffff_ffff_0000_0000,
+    0xffff_ffff_ffff_ffff,
+    0xffff_fffe_ffff_ffff,
+];
+/// R² mod p, to enter Montgomery form.
+const R2: [u64; 4] = [
+    0x0000_0002_0000_0003,
+    0x0000_0002_ffff_ffff,
+    0x0000_0001_0000_0001,
+    0x0000_0004_0000_0002,
+];
+/// R mod p: one in Montgomery form.
+const ONE: [u64; 4] = [
+    0x0000_0000_0000_0001,
+    0x0000_0000_ffff_ffff,
+    0,
+    0x0000_0001_0000_0000,
+];
+
+/// A field element in Montgomery form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Fe(pub(crate) [u64; 4]);
+
+#[inline(always)]
+fn adc(a: u64, b: u64, carry: u64) -> (u64, u64) {
+    let t = u128::from(a) + u128::from(b) + u128::from(carry);
+    (t as u64, (t >> 64) as u64)
+}
+
+#[inline(always)]
+fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
+    let t = u128::from(a).wrapping_sub(u128::from(b) + u128::from(borrow));
+    (t as u64, ((t >> 64) as u64) & 1)
+}
+
+#[inline(always)]
+fn mac(acc: u64, a: u64, b: u64, carry: u64) -> (u64, u64) {
+    let t = u128::from(acc) + u128::from(a) * u128::from(b) + u128::from(carry);
+    (t as u64, (t >> 64) as u64)
+}
+
+/// r − p if r ≥ p (with `hi` the bit above r), else r.
+#[inline(always)]
+fn reduce_once(r: [u64; 4], hi: u64) -> [u64; 4] {
+    let (d0, b) = sbb(r[0], P[0], 0);
+    let (d1, b) = sbb(r[1], P[1], b);
+    let (d2, b) = sbb(r[2], P[2], b);
+    let (d3, b) = sbb(r[3], P[3], b);
+    if hi == 1 || b == 0 {
+        [d0, d1, d2, d3]
+    } else {
+        r
+    }
+}
+
+impl Fe {
+    pub(crate) const ZERO: Fe = Fe([0; 4]);
+    pub(crate) const ONE: Fe = Fe(ONE);
+
+    /// From big-endian bytes; `None` when the value is not below p.
+    pub(crate) fn from_bytes(b: &[u8; 32]) -> Option<Fe> {
+        let mut l = [0u64; 4];
+        for (i, limb) in l.iter_mut().enumerate() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[32 - 8 * (i + 1)..32 - 8 * i]);
+            *limb = u64::from_be_bytes(w);
+        }
+        let (_, borrow) = {
+            let (_, b0) = sbb(l[0], P[0], 0);
+            let (_, b1) = sbb(l[1], P[1], b0);
+            let (_, b2) = sbb(l[2], P[2], b1);
+            sbb(l[3], P[3], b2)
+        };
+        if borrow == 0 {
+            return None;
+        }
+        Some(Fe(l).mul(&Fe(R2)))
+    }
+
+    /// To big-endian bytes (leaving Montgomery form).
+    #[cfg(test)]
+    pub(crate) fn to_bytes(self) -> [u8; 32] {
+        let plain = self.mul(&Fe([1, 0, 0, 0]));
+        let mut out = [0u8; 32];
+        for i in 0..4 {
+            out[32 - 8 * (i + 1)..32 - 8 * i].copy_from_slice(&plain.0[i].to_be_bytes());
+        }
+        out
+    }
+
+    #[inline(always)]
+    pub(crate) fn is_zero(&self) -> bool {
+        self.0 == [0; 4]
+    }
+
+    #[inline(always)]
+    pub(crate) fn add(&self, o: &Fe) -> Fe {
+        let (r0, c) = adc(self.0[0], o.0[0], 0);
+        let (r1, c) = adc(self.0[1], o.0[1], c);
+        let (r2, c) = adc(self.0[2], o.0[2], c);
+        let (r3, c) = adc(self.0[3], o.0[3], c);
+        Fe(reduce_once([r0, r1, r2, r3], c))
+    }
+
+    #[inline(always)]
+    pub(crate) fn sub(&self, o: &Fe) -> Fe {
+        let (r0, b) = sbb(self.0[0], o.0[0], 0);
+        let (r1, b) = sbb(self.0[1], o.0[1], b);
+        let (r2, b) = sbb(self.0[2], o.0[2], b);
+        let (r3, b) = sbb(self.0[3], o.0[3], b);
+        if b == 0 {
+            return Fe([r0, r1, r2, r3]);
+        }
+        let (s0, c) = adc(r0, P[0], 0);
+        let (s1, c) = adc(r1, P[1], c);
+        let (s2, c) = adc(r2, P[2], c);
+        let (s3, _) = adc(r3, P[3], c);
+        Fe([s0, s1, s2, s3])
+    }
+
+    #[inline(always)]
+    pub(crate) fn double(&self) -> Fe {
+        self.add(self)
+    }
+
+    #[inline(always)]
+    pub(crate) fn neg(&self) -> Fe {
+        Fe::ZERO.sub(self)
+    }
+
+    /// Montgomery multiplication (CIOS; the reduction multiplier is the low
+    /// limb since −p⁻¹ ≡ 1 mod 2⁶⁴).
+    #[inline(always)]
+    pub(crate) fn mul(&self, o: &Fe) -> Fe {
+        let a = &self.0;
+        let b = &o.0;
+        let mut t = [0u64; 6];
+        for &bi in b.iter() {
+            let (t0, c) = mac(t[0], a[0], bi, 0);
+            let (t1, c) = mac(t[1], a[1], bi, c);
+            let (t2, c) = mac(t[2], a[2], bi, c);
+            let (t3, c) = mac(t[3], a[3], bi, c);
+            let (t4, t5) = adc(t[4], c, 0);
+            // m = t0; add m·p and shift one limb.
+            let m = t0;
+            let (_, c) = mac(t0, m, P[0], 0);
+            let (n0, c) = mac(t1, m, P[1], c);
+            let (n1, c) = mac(t2, m, P[2], c);
+            let (n2, c) = mac(t3, m, P[3], c);
+            let (n3, c2) = adc(t4, c, 0);
+            t = [n0, n1, n2, n3, t5 + c2, 0];
+        }
+        Fe(reduce_once([t[0], t[1], t[2], t[3]], t[4]))
+    }
+
+    #[inline(always)]
+    pub(crate) fn square(&self) -> Fe {
+        self.mul(self)
+    }
+
+    /// self^(p−2): the inverse (of a non-zero element).
+    pub(crate) fn invert(&self) -> Fe {
+        // p − 2, big-endian bit scan.
+        let e: [u64; 4] = [P[0] - 2, P[1], P[2], P[3]];
+        let mut r = Fe::ONE;
+        for limb in e.iter().rev() {
+            for bit in (0..64).rev() {
+                r = r.square();
+                if (limb >> bit) & 1 == 1 {
+                    r = r.mul(self);
+                }
+            }
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fe(hex: &str) -> Fe {
+        let v = crate::hex::decode(hex).unwrap();
+        Fe::from_bytes(&v.try_into().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn round_trip_and_identities() {
+        let a = fe("32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7");
+        let b = fe("BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0");
+        assert_eq!(
+            crate::hex::encode_upper(&a.to_bytes()),
+            "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7"
+        );
+        assert_eq!(a.mul(&a.invert()), Fe::ONE);
+        assert_eq!(a.add(&b).sub(&b), a);
+        assert_eq!(a.sub(&a), Fe::ZERO);
+        assert_eq!(a.neg().add(&a), Fe::ZERO);
+        assert_eq!(a.mul(&b), b.mul(&a));
+        // p itself is refused; p − 1 is accepted and is −1.
+        let p = crate::crypto::curve::P;
+        assert!(Fe::from_bytes(&p).is_none());
+        let mut pm1 = p;
+        pm1[31] -= 1;
+        assert_eq!(Fe::from_bytes(&pm1).unwrap(), Fe::ONE.neg());
+    }
+
+    #[test]
+    fn the_curve_equation_holds_for_g() {
+        // y² = x³ − 3x + b
+        let x = fe("32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7");
+        let y = fe("BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0");
+        let b = fe("28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93");
+        let three_x = x.add(&x).add(&x);
+        assert_eq!(y.square(), x.square().mul(&x).sub(&three_x).add(&b));
+    }
+}

@@ -1,0 +1,293 @@
+//! The fast SM2 verification engine, for public data only.
+//!
+//! **Variable time.** Everything here branches on and indexes by the values
+//! it computes with. That is fine for verification, where the key, the
+//! message and the signature are public; it must never be used with a
+//! private key (signing stays on the constant-time `sm2` crate code in
+//! [`crate::crypto`]).
+//!
+//! How it works:
+//! * the SM2 field in Montgomery form with 64-bit limbs and `u128`
+//!   products, the reduction multiplier being the low limb because
+//!   −p⁻¹ ≡ 1 (mod 2⁶⁴) ([`field`]);
+//! * Jacobian points with the a = −3 doubling and mixed additions;
+//! * [s]G from a fixed-base table of 32 windows × 255 affine points built
+//!   once (about 510 KiB): at most 32 additions and no doublings;
+//! * [t]P by a width-5 NAF over P's odd multiples (256 doublings, about 43
+//!   additions), the multiples kept per key by [`VerifyingKey`];
+//! * no final inversion: x₁ ≡ r − e (mod n) is checked projectively as
+//!   X = u·Z² for u = (r − e) mod n, and u + n when that is below p.
+//!
+//! [`VerifyingKey`] holds one key's ZA and odd multiples (about 640 bytes)
+//! for the many signatures a platform checks from the same certificate;
+//! [`KeyCache`] keeps a bounded number of them for a service;
+//! [`verify_batch`] spreads many verifications over all cores.
+
+mod field;
+mod point;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sm2::elliptic_curve::PrimeField;
+use sm2::elliptic_curve::ops::Reduce;
+
+use crate::crypto::curve;
+use crate::crypto::hash::{Sm3, Sm3Digest};
+use crate::crypto::sign::za;
+use crate::crypto::{PublicKey, Signature};
+use crate::error::{Error, Result};
+use field::Fe;
+use point::{Affine, mul_base, mul_wnaf, odd_multiples};
+
+/// Bytes held by one [`VerifyingKey`] (public key, ZA, 8 affine odd multiples).
+pub const VERIFYING_KEY_BYTES: usize = 65 + 32 + 8 * 64;
+
+/// p − n, big-endian: when u < p − n, u + n is also a field element.
+const P_MINUS_N: [u8; 32] = {
+    let mut out = [0u8; 32];
+    let mut borrow = 0u16;
+    let mut i = 32;
+    while i > 0 {
+        i -= 1;
+        let d = (curve::P[i] as u16)
+            .wrapping_sub(curve::N[i] as u16)
+            .wrapping_sub(borrow);
+        out[i] = d as u8;
+        borrow = (d >> 8) & 1;
+    }
+    out
+};
+
+/// Make the base-point table now rather than on the first verification.
+pub fn warm_up() {
+    point::base_table();
+}
+
+/// A public key prepared for verifying many signatures under one user ID.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    public: PublicKey,
+    za: Sm3Digest,
+    odd: Vec<Affine>,
+}
+
+impl std::fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+fn affine_of(public: &PublicKey) -> Result<Affine> {
+    let xy = public.to_xy();
+    let mut x = [0u8; 32];
+    let mut y = [0u8; 32];
+    x.copy_from_slice(&xy[..32]);
+    y.copy_from_slice(&xy[32..]);
+    let x = Fe::from_bytes(&x).ok_or(Error::PointNotOnCurve)?;
+    let y = Fe::from_bytes(&y).ok_or(Error::PointNotOnCurve)?;
+    Ok(Affine { x, y })
+}
+
+impl VerifyingKey {
+    /// Prepare `public` for `user_id` (ZA and the key's window table).
+    pub fn new(public: &PublicKey, user_id: &[u8]) -> Result<Self> {
+        let za = za(public, user_id)?;
+        let odd = odd_multiples(&affine_of(public)?);
+        Ok(Self {
+            public: *public,
+            za,
+            odd,
+        })
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public
+    }
+
+    /// Verify `signature` over `message` (e = SM3(ZA ‖ M)).
+    pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<()> {
+        let mut h = Sm3::new();
+        h.update(&self.za);
+        h.update(message);
+        self.verify_digest(&h.finalize(), signature)
+    }
+
+    /// Verify `signature` over a precomputed digest e.
+    pub fn verify_digest(&self, e: &Sm3Digest, signature: &Signature) -> Result<()> {
+        verify_with_table(&self.odd, e, signature)
+    }
+}
+
+fn scalar(b: &[u8; 32]) -> Result<sm2::Scalar> {
+    Option::from(sm2::Scalar::from_repr(sm2::FieldBytes::from(*b))).ok_or(Error::SignatureMismatch)
+}
+
+fn verify_with_table(odd: &[Affine], e: &Sm3Digest, signature: &Signature) -> Result<()> {
+    // r and s are in [1, n-1] by construction of `Signature`.
+    let r = scalar(signature.r())?;
+    let s = scalar(signature.s())?;
+    let t = r + s;
+    if bool::from(t.is_zero()) {
+        return Err(Error::SignatureMismatch);
+    }
+    let mut t_bytes = [0u8; 32];
+    t_bytes.copy_from_slice(&t.to_repr());
+    let q = mul_base(signature.s(), mul_wnaf(&t_bytes, odd));
+    if q.is_identity() {
+        return Err(Error::SignatureMismatch);
+    }
+    // x1 = X / Z² must satisfy (e + x1) mod n = r, i.e. x1 ≡ r − e (mod n):
+    // x1 is u or u + n (both below p) for u = (r − e) mod n.
+    let e = <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&sm2::FieldBytes::from(*e));
+    let mut u = [0u8; 32];
+    u.copy_from_slice(&(r - e).to_repr());
+    let z2 = q.z.square();
+    let candidate = |v: &[u8; 32]| Fe::from_bytes(v).is_some_and(|fv| fv.mul(&z2) == q.x);
+    if candidate(&u) {
+        return Ok(());
+    }
+    if u < P_MINUS_N {
+        let mut sum = [0u8; 32];
+        let mut carry = 0u16;
+        for i in (0..32).rev() {
+            let v = u16::from(u[i]) + u16::from(curve::N[i]) + carry;
+            sum[i] = v as u8;
+            carry = v >> 8;
+        }
+        if candidate(&sum) {
+            return Ok(());
+        }
+    }
+    Err(Error::SignatureMismatch)
+}
+
+/// Verify `signature` over `message` under `user_id` with a fresh key.
+pub fn verify(
+    public: &PublicKey,
+    user_id: &[u8],
+    message: &[u8],
+    signature: &Signature,
+) -> Result<()> {
+    VerifyingKey::new(public, user_id)?.verify(message, signature)
+}
+
+/// Verify `signature` over a precomputed digest with a fresh key.
+pub fn verify_digest(public: &PublicKey, e: &Sm3Digest, signature: &Signature) -> Result<()> {
+    let odd = odd_multiples(&affine_of(public)?);
+    verify_with_table(&odd, e, signature)
+}
+
+/// (compressed public key, user ID)
+type CacheKey = (Vec<u8>, Vec<u8>);
+
+/// A bounded cache of prepared keys, keyed by public key and user ID, for
+/// services that see the same certificates again and again. When full it
+/// is emptied and refilled (simple, and a burst of new keys cannot grow
+/// it). Memory: about [`VERIFYING_KEY_BYTES`] plus the ID per entry.
+pub struct KeyCache {
+    capacity: usize,
+    map: Mutex<HashMap<CacheKey, Arc<VerifyingKey>>>,
+}
+
+impl KeyCache {
+    /// A cache of at most `capacity` keys.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The prepared key for `public` and `user_id`.
+    pub fn get(&self, public: &PublicKey, user_id: &[u8]) -> Result<Arc<VerifyingKey>> {
+        let k = (public.to_sec1_bytes(true), user_id.to_vec());
+        if let Some(v) = self.map.lock().ok().and_then(|m| m.get(&k).cloned()) {
+            return Ok(v);
+        }
+        let v = Arc::new(VerifyingKey::new(public, user_id)?);
+        if let Ok(mut m) = self.map.lock() {
+            if m.len() >= self.capacity {
+                m.clear();
+            }
+            m.insert(k, v.clone());
+        }
+        Ok(v)
+    }
+
+    /// Verify through the cache.
+    pub fn verify(
+        &self,
+        public: &PublicKey,
+        user_id: &[u8],
+        message: &[u8],
+        signature: &Signature,
+    ) -> Result<()> {
+        self.get(public, user_id)?.verify(message, signature)
+    }
+
+    /// Keys held now.
+    pub fn len(&self) -> usize {
+        self.map.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One item of a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchItem<'a> {
+    /// The key.
+    pub public: &'a PublicKey,
+    /// The user ID.
+    pub user_id: &'a [u8],
+    /// The message.
+    pub message: &'a [u8],
+    /// The signature.
+    pub signature: &'a Signature,
+}
+
+/// Verify many signatures on all cores; one result per item, in order.
+pub fn verify_batch(items: &[BatchItem<'_>]) -> Vec<Result<()>> {
+    warm_up();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len().max(1));
+    if threads <= 1 {
+        return items
+            .iter()
+            .map(|i| verify(i.public, i.user_id, i.message, i.signature))
+            .collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let h = scope.spawn(move || {
+                    part.iter()
+                        .map(|i| verify(i.public, i.user_id, i.message, i.signature))
+                        .collect::<Vec<_>>()
+                });
+                (part.len(), h)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|(n, h)| {
+                h.join().unwrap_or_else(|_| {
+                    (0..n)
+                        .map(|_| Err(Error::param("batch", "a verification thread panicked")))
+                        .collect()
+                })
+            })
+            .collect()
+    })
+}
