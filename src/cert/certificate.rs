@@ -518,7 +518,7 @@ pub(crate) fn verify_sm2_with_sm3(
         });
     }
     let sig = Signature::from_der_or_raw(signature)?;
-    key.verify(DEFAULT_USER_ID, tbs, &sig)
+    crate::verify::verify(key, DEFAULT_USER_ID, tbs, &sig)
 }
 
 /// RFC 4514 text of a Name with readable labels for the attributes SM2

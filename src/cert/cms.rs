@@ -235,7 +235,7 @@ pub fn verify_detached(cms: &[u8], digest: &[u8; 32]) -> Result<CmsSignature> {
         return Err(Error::SignatureMismatch);
     }
     let signed = asn1::tlv(0x31, attrs);
-    signer.public_key().verify(DEFAULT_USER_ID, &signed, &sig)?;
+    crate::verify::verify(signer.public_key(), DEFAULT_USER_ID, &signed, &sig)?;
     Ok(CmsSignature {
         signer,
         signing_time: time,

@@ -414,7 +414,12 @@ impl Challenge {
 
     /// Check the platform's signature with its public key.
     pub fn verify(&self, platform_key: &PublicKey) -> Result<()> {
-        platform_key.verify(DEFAULT_USER_ID, &self.signed_bytes(), &self.signature)
+        crate::verify::verify(
+            platform_key,
+            DEFAULT_USER_ID,
+            &self.signed_bytes(),
+            &self.signature,
+        )
     }
 
     /// The transaction id as hex.

@@ -27,6 +27,7 @@ use crate::cert::{Certificate, Crl, IntendedUse, cms};
 use crate::crypto::{DEFAULT_USER_ID, PrivateKey, Signature, sm3};
 use crate::error::{CertCheck, Error, Result};
 use crate::seal::{SealSignature, SealVerifyOptions, StepStatus, verify_signature};
+use crate::verify::KeyCache;
 
 /// Why a response was accepted or refused. Codes are stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -567,9 +568,13 @@ pub struct Verifier<S: QrStore> {
     /// Certificates whose chain verified, by SM3 of the DER, with the
     /// time until which that holds (the earliest notAfter in the chain).
     chain_cache: Mutex<HashMap<[u8; 32], SystemTime>>,
+    /// Prepared verifying keys of the holders seen recently.
+    keys: KeyCache,
 }
 
 const CHAIN_CACHE_MAX: usize = 100_000;
+/// Prepared holder keys kept by a verifier (about 700 bytes each).
+const KEY_CACHE_MAX: usize = 100_000;
 
 fn holder_of(cert: &Certificate) -> String {
     cert.subject_serial_number()
@@ -585,6 +590,7 @@ impl<S: QrStore> Verifier<S> {
             config,
             store,
             chain_cache: Mutex::new(HashMap::new()),
+            keys: KeyCache::new(KEY_CACHE_MAX),
         })
     }
 
@@ -853,9 +859,14 @@ impl<S: QrStore> Verifier<S> {
             Ok(s) => s,
             Err(e) => return Verification::refuse(Reason::BadSignature, e.to_string(), Some(tid)),
         };
-        if cert
-            .public_key()
-            .verify(DEFAULT_USER_ID, &resp.statement_raw, &sig)
+        if self
+            .keys
+            .verify(
+                cert.public_key(),
+                DEFAULT_USER_ID,
+                &resp.statement_raw,
+                &sig,
+            )
             .is_err()
         {
             return Verification::refuse(
@@ -1032,8 +1043,8 @@ impl<S: QrStore> Verifier<S> {
             Action::MsgSign => {
                 let message = pending.message.as_deref().ok_or("no message was kept")?;
                 let sig = Signature::from_der(need()?).map_err(|e| e.to_string())?;
-                cert.public_key()
-                    .verify(DEFAULT_USER_ID, message, &sig)
+                self.keys
+                    .verify(cert.public_key(), DEFAULT_USER_ID, message, &sig)
                     .map_err(|e| e.to_string())?;
                 Ok(Outcome::MessageSignature(sig.to_der()))
             }

@@ -114,8 +114,12 @@ fn check_sig(
             oid: alg.to_string(),
         });
     }
-    cert.public_key()
-        .verify(DEFAULT_USER_ID, signed, &Signature::from_der_or_raw(sig)?)
+    crate::verify::verify(
+        cert.public_key(),
+        DEFAULT_USER_ID,
+        signed,
+        &Signature::from_der_or_raw(sig)?,
+    )
 }
 
 fn valid_at(cert: &Certificate, at: SystemTime, what: &str) -> Result<()> {

@@ -49,6 +49,41 @@ fn mac(acc: u64, a: u64, b: u64, carry: u64) -> (u64, u64) {
     (t as u64, (t >> 64) as u64)
 }
 
+/// Montgomery reduction of a 512-bit product T (little-endian limbs):
+/// T·2⁻²⁵⁶ mod p, below p. With m the low limb at each step,
+/// (T + m·p)/2⁶⁴ = ⌊T/2⁶⁴⌋ + m·(2¹⁹² − 2¹⁶⁰ − 2³² + 1): shifts, adds
+/// and subtractions only.
+#[inline(always)]
+fn reduce(t: [u64; 8]) -> Fe {
+    let mut t = [t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 0];
+    for i in 0..4 {
+        let m = t[i];
+        let lo = m << 32;
+        let hi = m >> 32;
+        // C = [m, 0, 0, m] − [lo, hi, lo, hi], which is non-negative.
+        let (c0, b) = sbb(m, lo, 0);
+        let (c1, b) = sbb(0, hi, b);
+        let (c2, b) = sbb(0, lo, b);
+        let (c3, _) = sbb(m, hi, b);
+        let (v, c) = adc(t[i + 1], c0, 0);
+        t[i + 1] = v;
+        let (v, c) = adc(t[i + 2], c1, c);
+        t[i + 2] = v;
+        let (v, c) = adc(t[i + 3], c2, c);
+        t[i + 3] = v;
+        let (v, mut c) = adc(t[i + 4], c3, c);
+        t[i + 4] = v;
+        let mut k = i + 5;
+        while c != 0 && k < 9 {
+            let (v, cc) = adc(t[k], 0, c);
+            t[k] = v;
+            c = cc;
+            k += 1;
+        }
+    }
+    Fe(reduce_once([t[4], t[5], t[6], t[7]], t[8]))
+}
+
 /// r − p if r ≥ p (with `hi` the bit above r), else r.
 #[inline(always)]
 fn reduce_once(r: [u64; 4], hi: u64) -> [u64; 4] {
@@ -138,34 +173,58 @@ impl Fe {
         Fe::ZERO.sub(self)
     }
 
-    /// Montgomery multiplication (CIOS; the reduction multiplier is the low
-    /// limb since −p⁻¹ ≡ 1 mod 2⁶⁴).
+    /// Montgomery multiplication: a schoolbook 4×4 product, then
+    /// [`reduce`] (no multiplications in the reduction).
     #[inline(always)]
     pub(crate) fn mul(&self, o: &Fe) -> Fe {
         let a = &self.0;
         let b = &o.0;
-        let mut t = [0u64; 6];
-        for &bi in b.iter() {
-            let (t0, c) = mac(t[0], a[0], bi, 0);
-            let (t1, c) = mac(t[1], a[1], bi, c);
-            let (t2, c) = mac(t[2], a[2], bi, c);
-            let (t3, c) = mac(t[3], a[3], bi, c);
-            let (t4, t5) = adc(t[4], c, 0);
-            // m = t0; add m·p and shift one limb.
-            let m = t0;
-            let (_, c) = mac(t0, m, P[0], 0);
-            let (n0, c) = mac(t1, m, P[1], c);
-            let (n1, c) = mac(t2, m, P[2], c);
-            let (n2, c) = mac(t3, m, P[3], c);
-            let (n3, c2) = adc(t4, c, 0);
-            t = [n0, n1, n2, n3, t5 + c2, 0];
+        let mut t = [0u64; 8];
+        for i in 0..4 {
+            let mut c = 0;
+            for j in 0..4 {
+                let (v, cc) = mac(t[i + j], a[j], b[i], c);
+                t[i + j] = v;
+                c = cc;
+            }
+            t[i + 4] = c;
         }
-        Fe(reduce_once([t[0], t[1], t[2], t[3]], t[4]))
+        reduce(t)
     }
 
+    /// Montgomery squaring: cross products once, doubled, plus the squares.
     #[inline(always)]
     pub(crate) fn square(&self) -> Fe {
-        self.mul(self)
+        let a = &self.0;
+        let mut t = [0u64; 8];
+        // cross products a_i·a_j, i < j
+        for i in 0..3 {
+            let mut c = 0;
+            for j in (i + 1)..4 {
+                let (v, cc) = mac(t[i + j], a[i], a[j], c);
+                t[i + j] = v;
+                c = cc;
+            }
+            t[i + 4] = c;
+        }
+        // double them
+        let mut carry = 0;
+        for limb in t.iter_mut().skip(1) {
+            let hi = *limb >> 63;
+            *limb = (*limb << 1) | carry;
+            carry = hi;
+        }
+        // add the squares
+        let mut c = 0;
+        for i in 0..4 {
+            let sq = u128::from(a[i]) * u128::from(a[i]);
+            let (lo, c1) = adc(t[2 * i], sq as u64, c);
+            let (hi, c2) = adc(t[2 * i + 1], (sq >> 64) as u64, c1);
+            t[2 * i] = lo;
+            t[2 * i + 1] = hi;
+            c = c2;
+        }
+        reduce(t)
     }
 
     /// self^(p−2): the inverse (of a non-zero element).
@@ -215,6 +274,56 @@ mod tests {
         assert_eq!(Fe::from_bytes(&pm1).unwrap(), Fe::ONE.neg());
     }
 
+    /// The textbook CIOS Montgomery multiplication, as a reference.
+    fn mul_cios(a: &Fe, b: &Fe) -> Fe {
+        let mut t = [0u64; 6];
+        for &bi in b.0.iter() {
+            let (t0, c) = mac(t[0], a.0[0], bi, 0);
+            let (t1, c) = mac(t[1], a.0[1], bi, c);
+            let (t2, c) = mac(t[2], a.0[2], bi, c);
+            let (t3, c) = mac(t[3], a.0[3], bi, c);
+            let (t4, t5) = adc(t[4], c, 0);
+            let m = t0;
+            let (_, c) = mac(t0, m, P[0], 0);
+            let (n0, c) = mac(t1, m, P[1], c);
+            let (n1, c) = mac(t2, m, P[2], c);
+            let (n2, c) = mac(t3, m, P[3], c);
+            let (n3, c2) = adc(t4, c, 0);
+            t = [n0, n1, n2, n3, t5 + c2, 0];
+        }
+        Fe(reduce_once([t[0], t[1], t[2], t[3]], t[4]))
+    }
+
+    #[test]
+    fn fast_mul_and_square_match_cios() {
+        // values near 0, near p and pseudo-random
+        let mut vals = vec![
+            Fe::ZERO,
+            Fe::ONE,
+            Fe::ONE.neg(),
+            Fe([u64::MAX, 0, 0, 0]),
+            Fe([0, 0, 0, 1 << 63]),
+        ];
+        let mut x = Fe([
+            0x0123_4567_89ab_cdef,
+            0xfedc_ba98_7654_3210,
+            0x0f1e_2d3c_4b5a_6978,
+            0x1122_3344_5566_7788,
+        ]);
+        for _ in 0..2000 {
+            x = mul_cios(&x, &x).add(&Fe::ONE);
+            vals.push(x);
+        }
+        for w in vals.windows(2) {
+            assert_eq!(w[0].mul(&w[1]), mul_cios(&w[0], &w[1]));
+            assert_eq!(w[0].square(), mul_cios(&w[0], &w[0]));
+        }
+        // the largest element squared
+        let pm1 = Fe([P[0] - 1, P[1], P[2], P[3]]);
+        assert_eq!(pm1.square(), mul_cios(&pm1, &pm1));
+        assert_eq!(pm1.mul(&pm1), mul_cios(&pm1, &pm1));
+    }
+
     #[test]
     fn the_curve_equation_holds_for_g() {
         // y² = x³ − 3x + b
@@ -225,3 +334,4 @@ mod tests {
         assert_eq!(y.square(), x.square().mul(&x).sub(&three_x).add(&b));
     }
 }
+

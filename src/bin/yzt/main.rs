@@ -298,7 +298,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             };
             let sig = Signature::from_bytes(&read(&a.sig)?, format)?;
             let msg = read(&a.input)?;
-            match public.verify(&a.id.bytes()?, &msg, &sig) {
+            match yizhengtong::verify::verify(&public, &a.id.bytes()?, &msg, &sig) {
                 Ok(()) => println!("{}", verify_answer(true)),
                 Err(e) if e.is_signature_mismatch() => {
                     println!("{}", verify_answer(false));
