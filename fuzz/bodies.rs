@@ -245,3 +245,56 @@ pub fn qr_parsing(data: &[u8]) {
         assert_eq!(r.to_der(), data);
     }
 }
+
+/// The fast verification engine against the reference arithmetic: the
+/// input is split into a public key seed, a message and a signature.
+pub fn verify_engine(data: &[u8]) {
+    use yizhengtong::crypto::DEFAULT_USER_ID;
+    if data.len() < 1 + 64 {
+        return;
+    }
+    let (seed, rest) = data.split_at(1);
+    let (sig, msg) = rest.split_at(64);
+    // A key from the seed byte (public keys are what matter; any valid one).
+    let mut d = [0x5au8; 32];
+    d[31] = seed[0].max(1);
+    let Ok(key) = PrivateKey::from_bytes(&d) else {
+        return;
+    };
+    let public = key.public_key();
+    if let Ok(sig) = Signature::from_raw(sig) {
+        let reference = public.verify(DEFAULT_USER_ID, msg, &sig).is_ok();
+        let engine = yizhengtong::verify::verify(&public, DEFAULT_USER_ID, msg, &sig).is_ok();
+        assert_eq!(reference, engine, "engine and reference disagree");
+    }
+    // A real signature over the message must pass both.
+    let mut rng = FixedRng(data.to_vec(), 0);
+    if let Ok(good) = key.sign(DEFAULT_USER_ID, msg, &mut rng) {
+        assert!(yizhengtong::verify::verify(&public, DEFAULT_USER_ID, msg, &good).is_ok());
+    }
+}
+
+/// A deterministic RNG over the fuzz input (repeats it).
+struct FixedRng(Vec<u8>, usize);
+
+impl rand_core::TryRng for FixedRng {
+    type Error = std::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for (i, d) in dst.iter_mut().enumerate() {
+            *d = self.0[(self.1 + i) % self.0.len()].wrapping_add(i as u8);
+        }
+        self.1 += dst.len();
+        Ok(())
+    }
+}
+impl rand_core::TryCryptoRng for FixedRng {}

@@ -241,6 +241,16 @@ fn bench_prints_json() {
             .unwrap();
         assert!(rate > 0.0, "{out}");
     }
+    for flags in [&["--same-key"][..], &["--threads", "2"], &["--reference"]] {
+        let mut args = vec!["bench", "verify", "--seconds", "0.2"];
+        args.extend_from_slice(flags);
+        let v: serde_json::Value = serde_json::from_str(ok(&d, &args).trim()).unwrap();
+        assert!(v["ops_per_s"].as_f64().unwrap() > 0.0, "{v}");
+    }
+    assert_eq!(
+        code(&yzt(&d, &["bench", "verify", "--reference", "--same-key"])),
+        2
+    );
     assert_eq!(code(&yzt(&d, &["bench", "sign", "--seconds", "0"])), 2);
 }
 

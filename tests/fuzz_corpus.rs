@@ -131,3 +131,8 @@ fn seal_parsing_corpus() {
 fn qr_parsing_corpus() {
     replay("qr_parsing", bodies::qr_parsing);
 }
+
+#[test]
+fn verify_engine_corpus() {
+    replay("verify_engine", bodies::verify_engine);
+}

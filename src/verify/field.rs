@@ -334,4 +334,3 @@ mod tests {
         assert_eq!(y.square(), x.square().mul(&x).sub(&three_x).add(&b));
     }
 }
-

@@ -39,6 +39,15 @@ pub struct BenchArgs {
     /// SM4 mode for `sm4`.
     #[arg(long, value_enum, default_value = "ctr")]
     mode: Sm4Mode,
+    /// `verify`: one key prepared once (the per-key cache), instead of 64 fresh keys.
+    #[arg(long)]
+    same_key: bool,
+    /// `verify`: batch verification on this many threads.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// `verify`: the constant-time `sm2`-crate arithmetic instead of the engine.
+    #[arg(long, conflicts_with_all = ["same_key", "threads"])]
+    reference: bool,
 }
 
 /// Run `f` repeatedly for about `secs`, returning (iterations, elapsed).
@@ -74,30 +83,7 @@ pub fn run(a: BenchArgs) -> Result<(), Error> {
             });
             print_ops("sign", n, t);
         }
-        Op::Verify => {
-            let items: Vec<_> = (0..64)
-                .map(|i| {
-                    let key = PrivateKey::generate(&mut rng);
-                    let msg = vec![i as u8; 32];
-                    let sig = key.sign(DEFAULT_USER_ID, &msg, &mut rng)?;
-                    Ok((key.public_key(), msg, sig))
-                })
-                .collect::<Result<_, Error>>()?;
-            let mut failures = 0u64;
-            let (n, t) = measure(a.seconds, |i| {
-                let (p, m, s) = &items[(i % 64) as usize];
-                if p.verify(DEFAULT_USER_ID, m, s).is_err() {
-                    failures += 1;
-                }
-            });
-            if failures > 0 {
-                return Err(Error::param(
-                    "bench",
-                    format!("{failures} verifications failed"),
-                ));
-            }
-            print_ops("verify", n, t);
-        }
+        Op::Verify => verify(&a, &mut rng)?,
         Op::Qr => qr(a.seconds, &mut rng)?,
         Op::Sm3 => {
             let buf = vec![0x5au8; MIB];
@@ -265,5 +251,82 @@ fn qr(seconds: f64, rng: &mut impl rand::CryptoRng) -> Result<(), Error> {
         r#"{{"op":"qr","authorisations_per_s":{auth:.1},"raw_verifies_per_s":{raw:.1},"ratio":{:.3},"iterations":{auth_n}}}"#,
         auth / raw
     );
+    Ok(())
+}
+
+fn verify(a: &BenchArgs, rng: &mut impl rand::CryptoRng) -> Result<(), Error> {
+    use yizhengtong::verify::{BatchItem, VerifyingKey, verify_batch, warm_up};
+    let items: Vec<_> = (0..64)
+        .map(|i| {
+            let key = PrivateKey::generate(rng);
+            let msg = vec![i as u8; 32];
+            let sig = key.sign(DEFAULT_USER_ID, &msg, rng)?;
+            Ok((key.public_key(), msg, sig))
+        })
+        .collect::<Result<_, Error>>()?;
+    warm_up();
+    let mut failures = 0u64;
+    let name = if a.reference {
+        "verify-reference"
+    } else if a.threads.is_some() {
+        "verify-batch"
+    } else if a.same_key {
+        "verify-same-key"
+    } else {
+        "verify"
+    };
+    let (n, t) = if let Some(threads) = a.threads {
+        if threads == 0 || threads > 256 {
+            return Err(Error::param("--threads", "1 to 256"));
+        }
+        // Batches of 64 items per thread; verify_batch uses every core, so
+        // the thread count sizes the batches.
+        let batch: Vec<BatchItem<'_>> = (0..64 * threads)
+            .map(|i| {
+                let (p, m, s) = &items[i % 64];
+                BatchItem {
+                    public: p,
+                    user_id: DEFAULT_USER_ID,
+                    message: m,
+                    signature: s,
+                }
+            })
+            .collect();
+        let budget = Duration::from_secs_f64(a.seconds);
+        let start = Instant::now();
+        let mut n = 0u64;
+        while start.elapsed() < budget {
+            failures += verify_batch(&batch).iter().filter(|r| r.is_err()).count() as u64;
+            n += batch.len() as u64;
+        }
+        (n, start.elapsed())
+    } else if a.same_key {
+        let (p, m, s) = &items[0];
+        let key = VerifyingKey::new(p, DEFAULT_USER_ID)?;
+        measure(a.seconds, |_| {
+            if key.verify(m, s).is_err() {
+                failures += 1;
+            }
+        })
+    } else {
+        measure(a.seconds, |i| {
+            let (p, m, s) = &items[(i % 64) as usize];
+            let r = if a.reference {
+                p.verify(DEFAULT_USER_ID, m, s)
+            } else {
+                yizhengtong::verify::verify(p, DEFAULT_USER_ID, m, s)
+            };
+            if r.is_err() {
+                failures += 1;
+            }
+        })
+    };
+    if failures > 0 {
+        return Err(Error::param(
+            "bench",
+            format!("{failures} verifications failed"),
+        ));
+    }
+    print_ops(name, n, t);
     Ok(())
 }
