@@ -266,6 +266,10 @@ pub fn verify_engine(data: &[u8]) {
         let reference = public.verify(DEFAULT_USER_ID, msg, &sig).is_ok();
         let engine = yizhengtong::verify::verify(&public, DEFAULT_USER_ID, msg, &sig).is_ok();
         assert_eq!(reference, engine, "engine and reference disagree");
+        let prepared = yizhengtong::verify::VerifyingKey::new(&public, DEFAULT_USER_ID)
+            .and_then(|k| k.verify(msg, &sig))
+            .is_ok();
+        assert_eq!(reference, prepared, "prepared key and reference disagree");
     }
     // A real signature over the message must pass both.
     let mut rng = FixedRng(data.to_vec(), 0);

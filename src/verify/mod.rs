@@ -14,11 +14,12 @@
 //! * [s]G from a fixed-base table of 32 windows × 255 affine points built
 //!   once (about 510 KiB): at most 32 additions and no doublings;
 //! * [t]P by a width-5 NAF over P's odd multiples (256 doublings, about 43
-//!   additions), the multiples kept per key by [`VerifyingKey`];
+//!   additions); a [`VerifyingKey`] keeps the odd multiples of P, 2⁶⁴P,
+//!   2¹²⁸P and 2¹⁹²P and splits t in four, for 64 doublings;
 //! * no final inversion: x₁ ≡ r − e (mod n) is checked projectively as
 //!   X = u·Z² for u = (r − e) mod n, and u + n when that is below p.
 //!
-//! [`VerifyingKey`] holds one key's ZA and odd multiples (about 640 bytes)
+//! [`VerifyingKey`] holds one key's ZA and split tables (about 2.2 KiB)
 //! for the many signatures a platform checks from the same certificate;
 //! [`KeyCache`] keeps a bounded number of them for a service;
 //! [`verify_batch`] spreads many verifications over all cores.
@@ -38,10 +39,11 @@ use crate::crypto::sign::za;
 use crate::crypto::{PublicKey, Signature};
 use crate::error::{Error, Result};
 use field::Fe;
-use point::{Affine, mul_base, mul_wnaf, odd_multiples};
+use point::{Affine, mul_base, mul_split, mul_wnaf, odd_multiples, split_tables};
 
-/// Bytes held by one [`VerifyingKey`] (public key, ZA, 8 affine odd multiples).
-pub const VERIFYING_KEY_BYTES: usize = 65 + 32 + 8 * 64;
+/// Bytes held by one [`VerifyingKey`] (public key, ZA, 32 affine points
+/// of the split tables).
+pub const VERIFYING_KEY_BYTES: usize = 65 + 32 + 32 * 64;
 
 /// p − n, big-endian: when u < p − n, u + n is also a field element.
 const P_MINUS_N: [u8; 32] = {
@@ -69,7 +71,7 @@ pub fn warm_up() {
 pub struct VerifyingKey {
     public: PublicKey,
     za: Sm3Digest,
-    odd: Vec<Affine>,
+    tables: Vec<Affine>,
 }
 
 impl std::fmt::Debug for VerifyingKey {
@@ -95,11 +97,11 @@ impl VerifyingKey {
     /// Prepare `public` for `user_id` (ZA and the key's window table).
     pub fn new(public: &PublicKey, user_id: &[u8]) -> Result<Self> {
         let za = za(public, user_id)?;
-        let odd = odd_multiples(&affine_of(public)?);
+        let tables = split_tables(&affine_of(public)?);
         Ok(Self {
             public: *public,
             za,
-            odd,
+            tables,
         })
     }
 
@@ -118,7 +120,7 @@ impl VerifyingKey {
 
     /// Verify `signature` over a precomputed digest e.
     pub fn verify_digest(&self, e: &Sm3Digest, signature: &Signature) -> Result<()> {
-        verify_with_table(&self.odd, e, signature)
+        verify_core(e, signature, |t| mul_split(t, &self.tables))
     }
 }
 
@@ -126,7 +128,11 @@ fn scalar(b: &[u8; 32]) -> Result<sm2::Scalar> {
     Option::from(sm2::Scalar::from_repr(sm2::FieldBytes::from(*b))).ok_or(Error::SignatureMismatch)
 }
 
-fn verify_with_table(odd: &[Affine], e: &Sm3Digest, signature: &Signature) -> Result<()> {
+fn verify_core(
+    e: &Sm3Digest,
+    signature: &Signature,
+    mul_p: impl FnOnce(&[u8; 32]) -> point::Jacobian,
+) -> Result<()> {
     // r and s are in [1, n-1] by construction of `Signature`.
     let r = scalar(signature.r())?;
     let s = scalar(signature.s())?;
@@ -136,7 +142,7 @@ fn verify_with_table(odd: &[Affine], e: &Sm3Digest, signature: &Signature) -> Re
     }
     let mut t_bytes = [0u8; 32];
     t_bytes.copy_from_slice(&t.to_repr());
-    let q = mul_base(signature.s(), mul_wnaf(&t_bytes, odd));
+    let q = mul_base(signature.s(), mul_p(&t_bytes));
     if q.is_identity() {
         return Err(Error::SignatureMismatch);
     }
@@ -165,20 +171,26 @@ fn verify_with_table(odd: &[Affine], e: &Sm3Digest, signature: &Signature) -> Re
     Err(Error::SignatureMismatch)
 }
 
-/// Verify `signature` over `message` under `user_id` with a fresh key.
+/// Verify `signature` over `message` under `user_id` with a fresh key
+/// (8 odd multiples of the key and 256 doublings; a [`VerifyingKey`] pays
+/// for bigger tables once and then needs 64).
 pub fn verify(
     public: &PublicKey,
     user_id: &[u8],
     message: &[u8],
     signature: &Signature,
 ) -> Result<()> {
-    VerifyingKey::new(public, user_id)?.verify(message, signature)
+    let z = za(public, user_id)?;
+    let mut h = Sm3::new();
+    h.update(&z);
+    h.update(message);
+    verify_digest(public, &h.finalize(), signature)
 }
 
 /// Verify `signature` over a precomputed digest with a fresh key.
 pub fn verify_digest(public: &PublicKey, e: &Sm3Digest, signature: &Signature) -> Result<()> {
     let odd = odd_multiples(&affine_of(public)?);
-    verify_with_table(&odd, e, signature)
+    verify_core(e, signature, |t| mul_wnaf(t, &odd))
 }
 
 /// (compressed public key, user ID)
