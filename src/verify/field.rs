@@ -55,47 +55,80 @@ fn mac(acc: u64, a: u64, b: u64, carry: u64) -> (u64, u64) {
 /// and subtractions only.
 #[inline(always)]
 fn reduce(t: [u64; 8]) -> Fe {
-    let mut t = [t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 0];
-    for i in 0..4 {
-        let m = t[i];
-        let lo = m << 32;
-        let hi = m >> 32;
-        // C = [m, 0, 0, m] − [lo, hi, lo, hi], which is non-negative.
-        let (c0, b) = sbb(m, lo, 0);
-        let (c1, b) = sbb(0, hi, b);
-        let (c2, b) = sbb(0, lo, b);
-        let (c3, _) = sbb(m, hi, b);
-        let (v, c) = adc(t[i + 1], c0, 0);
-        t[i + 1] = v;
-        let (v, c) = adc(t[i + 2], c1, c);
-        t[i + 2] = v;
-        let (v, c) = adc(t[i + 3], c2, c);
-        t[i + 3] = v;
-        let (v, mut c) = adc(t[i + 4], c3, c);
-        t[i + 4] = v;
-        let mut k = i + 5;
-        while c != 0 && k < 9 {
-            let (v, cc) = adc(t[k], 0, c);
-            t[k] = v;
-            c = cc;
-            k += 1;
-        }
+    let [
+        mut t0,
+        mut t1,
+        mut t2,
+        mut t3,
+        mut t4,
+        mut t5,
+        mut t6,
+        mut t7,
+    ] = t;
+    let mut top: u64 = 0;
+    // One reduction round: fold m = the lowest live limb into the next four,
+    // returning the carry out of the fourth.
+    macro_rules! round {
+        ($m:expr, $a:ident, $b:ident, $c:ident, $d:ident) => {{
+            let m = $m;
+            let lo = m << 32;
+            let hi = m >> 32;
+            let (c0, b) = sbb(m, lo, 0);
+            let (c1, b) = sbb(0, hi, b);
+            let (c2, b) = sbb(0, lo, b);
+            let (c3, _) = sbb(m, hi, b);
+            let (v, c) = adc($a, c0, 0);
+            $a = v;
+            let (v, c) = adc($b, c1, c);
+            $b = v;
+            let (v, c) = adc($c, c2, c);
+            $c = v;
+            let (v, c) = adc($d, c3, c);
+            $d = v;
+            c
+        }};
     }
-    Fe(reduce_once([t[4], t[5], t[6], t[7]], t[8]))
+    let c = round!(t0, t1, t2, t3, t4);
+    let (v, c) = adc(t5, c, 0);
+    t5 = v;
+    let (v, c) = adc(t6, 0, c);
+    t6 = v;
+    let (v, c) = adc(t7, 0, c);
+    t7 = v;
+    top += c;
+    let c = round!(t1, t2, t3, t4, t5);
+    let (v, c) = adc(t6, c, 0);
+    t6 = v;
+    let (v, c) = adc(t7, 0, c);
+    t7 = v;
+    top += c;
+    let c = round!(t2, t3, t4, t5, t6);
+    let (v, c) = adc(t7, c, 0);
+    t7 = v;
+    top += c;
+    let c = round!(t3, t4, t5, t6, t7);
+    top += c;
+    Fe(reduce_once([t4, t5, t6, t7], top))
 }
 
-/// r − p if r ≥ p (with `hi` the bit above r), else r.
+/// r − p if r ≥ p (with `hi` the bit above r), else r; branch-free,
+/// because the outcome is close to a coin toss and mispredicts would cost
+/// more than the subtraction.
 #[inline(always)]
 fn reduce_once(r: [u64; 4], hi: u64) -> [u64; 4] {
     let (d0, b) = sbb(r[0], P[0], 0);
     let (d1, b) = sbb(r[1], P[1], b);
     let (d2, b) = sbb(r[2], P[2], b);
     let (d3, b) = sbb(r[3], P[3], b);
-    if hi == 1 || b == 0 {
-        [d0, d1, d2, d3]
-    } else {
-        r
-    }
+    // keep r when the subtraction borrowed and there was no bit above r
+    let (_, keep) = sbb(hi, 0, b);
+    let mask = keep.wrapping_neg();
+    [
+        (r[0] & mask) | (d0 & !mask),
+        (r[1] & mask) | (d1 & !mask),
+        (r[2] & mask) | (d2 & !mask),
+        (r[3] & mask) | (d3 & !mask),
+    ]
 }
 
 impl Fe {
@@ -153,13 +186,12 @@ impl Fe {
         let (r1, b) = sbb(self.0[1], o.0[1], b);
         let (r2, b) = sbb(self.0[2], o.0[2], b);
         let (r3, b) = sbb(self.0[3], o.0[3], b);
-        if b == 0 {
-            return Fe([r0, r1, r2, r3]);
-        }
-        let (s0, c) = adc(r0, P[0], 0);
-        let (s1, c) = adc(r1, P[1], c);
-        let (s2, c) = adc(r2, P[2], c);
-        let (s3, _) = adc(r3, P[3], c);
+        // add p back when the subtraction borrowed (branch-free)
+        let mask = b.wrapping_neg();
+        let (s0, c) = adc(r0, P[0] & mask, 0);
+        let (s1, c) = adc(r1, P[1] & mask, c);
+        let (s2, c) = adc(r2, P[2] & mask, c);
+        let (s3, _) = adc(r3, P[3] & mask, c);
         Fe([s0, s1, s2, s3])
     }
 
