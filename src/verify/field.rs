@@ -56,7 +56,7 @@ fn mac(acc: u64, a: u64, b: u64, carry: u64) -> (u64, u64) {
 #[inline(always)]
 fn reduce(t: [u64; 8]) -> Fe {
     let [
-        mut t0,
+        t0,
         mut t1,
         mut t2,
         mut t3,
