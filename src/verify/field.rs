@@ -55,16 +55,7 @@ fn mac(acc: u64, a: u64, b: u64, carry: u64) -> (u64, u64) {
 /// and subtractions only.
 #[inline(always)]
 fn reduce(t: [u64; 8]) -> Fe {
-    let [
-        t0,
-        mut t1,
-        mut t2,
-        mut t3,
-        mut t4,
-        mut t5,
-        mut t6,
-        mut t7,
-    ] = t;
+    let [t0, mut t1, mut t2, mut t3, mut t4, mut t5, mut t6, mut t7] = t;
     let mut top: u64 = 0;
     // One reduction round: fold m = the lowest live limb into the next four,
     // returning the carry out of the fourth.
@@ -209,54 +200,63 @@ impl Fe {
     /// [`reduce`] (no multiplications in the reduction).
     #[inline(always)]
     pub(crate) fn mul(&self, o: &Fe) -> Fe {
-        let a = &self.0;
-        let b = &o.0;
-        let mut t = [0u64; 8];
-        for i in 0..4 {
-            let mut c = 0;
-            for j in 0..4 {
-                let (v, cc) = mac(t[i + j], a[j], b[i], c);
-                t[i + j] = v;
-                c = cc;
-            }
-            t[i + 4] = c;
-        }
-        reduce(t)
+        let [a0, a1, a2, a3] = self.0;
+        let [b0, b1, b2, b3] = o.0;
+        // row 0
+        let (t0, c) = mac(0, a0, b0, 0);
+        let (t1, c) = mac(0, a1, b0, c);
+        let (t2, c) = mac(0, a2, b0, c);
+        let (t3, t4) = mac(0, a3, b0, c);
+        // row 1
+        let (t1, c) = mac(t1, a0, b1, 0);
+        let (t2, c) = mac(t2, a1, b1, c);
+        let (t3, c) = mac(t3, a2, b1, c);
+        let (t4, t5) = mac(t4, a3, b1, c);
+        // row 2
+        let (t2, c) = mac(t2, a0, b2, 0);
+        let (t3, c) = mac(t3, a1, b2, c);
+        let (t4, c) = mac(t4, a2, b2, c);
+        let (t5, t6) = mac(t5, a3, b2, c);
+        // row 3
+        let (t3, c) = mac(t3, a0, b3, 0);
+        let (t4, c) = mac(t4, a1, b3, c);
+        let (t5, c) = mac(t5, a2, b3, c);
+        let (t6, t7) = mac(t6, a3, b3, c);
+        reduce([t0, t1, t2, t3, t4, t5, t6, t7])
     }
 
     /// Montgomery squaring: cross products once, doubled, plus the squares.
     #[inline(always)]
     pub(crate) fn square(&self) -> Fe {
-        let a = &self.0;
-        let mut t = [0u64; 8];
-        // cross products a_i·a_j, i < j
-        for i in 0..3 {
-            let mut c = 0;
-            for j in (i + 1)..4 {
-                let (v, cc) = mac(t[i + j], a[i], a[j], c);
-                t[i + j] = v;
-                c = cc;
-            }
-            t[i + 4] = c;
-        }
+        let [a0, a1, a2, a3] = self.0;
+        // cross products a_i·a_j (i < j)
+        let (t1, c) = mac(0, a0, a1, 0);
+        let (t2, c) = mac(0, a0, a2, c);
+        let (t3, t4) = mac(0, a0, a3, c);
+        let (t3, c) = mac(t3, a1, a2, 0);
+        let (t4, t5) = mac(t4, a1, a3, c);
+        let (t5, t6) = mac(t5, a2, a3, 0);
         // double them
-        let mut carry = 0;
-        for limb in t.iter_mut().skip(1) {
-            let hi = *limb >> 63;
-            *limb = (*limb << 1) | carry;
-            carry = hi;
-        }
+        let t7 = t6 >> 63;
+        let t6 = (t6 << 1) | (t5 >> 63);
+        let t5 = (t5 << 1) | (t4 >> 63);
+        let t4 = (t4 << 1) | (t3 >> 63);
+        let t3 = (t3 << 1) | (t2 >> 63);
+        let t2 = (t2 << 1) | (t1 >> 63);
+        let t1 = t1 << 1;
         // add the squares
-        let mut c = 0;
-        for i in 0..4 {
-            let sq = u128::from(a[i]) * u128::from(a[i]);
-            let (lo, c1) = adc(t[2 * i], sq as u64, c);
-            let (hi, c2) = adc(t[2 * i + 1], (sq >> 64) as u64, c1);
-            t[2 * i] = lo;
-            t[2 * i + 1] = hi;
-            c = c2;
-        }
-        reduce(t)
+        let (t0, c) = mac(0, a0, a0, 0);
+        let (t1, c) = adc(t1, c, 0);
+        let (s1lo, s1hi) = mac(0, a1, a1, 0);
+        let (t2, c2) = adc(t2, s1lo, c);
+        let (t3, c) = adc(t3, s1hi, c2);
+        let (s2lo, s2hi) = mac(0, a2, a2, 0);
+        let (t4, c2) = adc(t4, s2lo, c);
+        let (t5, c) = adc(t5, s2hi, c2);
+        let (s3lo, s3hi) = mac(0, a3, a3, 0);
+        let (t6, c2) = adc(t6, s3lo, c);
+        let (t7, _) = adc(t7, s3hi, c2);
+        reduce([t0, t1, t2, t3, t4, t5, t6, t7])
     }
 
     /// self^(p−2): the inverse (of a non-zero element), by a fixed 4-bit
