@@ -9,11 +9,11 @@
 //! How it works:
 //! * the SM2 field in Montgomery form with 64-bit limbs and `u128`
 //!   products, the reduction multiplier being the low limb because
-//!   −p⁻¹ ≡ 1 (mod 2⁶⁴) ([`field`]);
+//!   −p⁻¹ ≡ 1 (mod 2⁶⁴);
 //! * Jacobian points with the a = −3 doubling and mixed additions;
-//! * [s]G from a fixed-base table of 32 windows × 255 affine points built
+//! * \[s\]G from a fixed-base table of 32 windows × 255 affine points built
 //!   once (about 510 KiB): at most 32 additions and no doublings;
-//! * [t]P by a width-5 NAF over P's odd multiples (256 doublings, about 43
+//! * \[t\]P by a width-5 NAF over P's odd multiples (256 doublings, about 43
 //!   additions); a [`VerifyingKey`] keeps the odd multiples of P, 2⁶⁴P,
 //!   2¹²⁸P and 2¹⁹²P and splits t in four, for 64 doublings;
 //! * no final inversion: x₁ ≡ r − e (mod n) is checked projectively as
