@@ -23,11 +23,10 @@
 mod common;
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, SystemTime};
 
-use common::{openssl, run_ok, temp_dir, test_rng};
+use common::{Work, openssl, run_ok, test_rng};
 use yizhengtong::Error;
 use yizhengtong::cert::*;
 use yizhengtong::crypto::{PrivateKey, PublicKey};
@@ -43,29 +42,6 @@ const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(86_400);
 
 // ---- helpers ----------------------------------------------------------
-
-/// A scratch directory for one test.
-struct Work(PathBuf);
-
-impl Work {
-    fn new(name: &str) -> Self {
-        Work(temp_dir(&format!("cert-openssl-{name}")))
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0
-            .join(name)
-            .to_str()
-            .expect("UTF-8 temp path")
-            .to_owned()
-    }
-
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> String {
-        let p = self.path(name);
-        std::fs::write(&p, bytes).unwrap_or_else(|e| panic!("writing {p}: {e}"));
-        p
-    }
-}
 
 fn ossl<I, S>(args: I) -> Vec<u8>
 where

@@ -14,10 +14,9 @@
 mod common;
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
 use std::process::Output;
 
-use common::{openssl, run_ok, temp_dir, test_rng};
+use common::{Work, openssl, run_ok, test_rng};
 use yizhengtong::Error;
 use yizhengtong::crypto::encrypt::Ciphertext;
 use yizhengtong::crypto::pkcs8enc::{self, Pbes2Params};
@@ -32,36 +31,6 @@ const DISTID_DEFAULT: &str = "distid:1234567812345678";
 const ALICE: &[u8] = b"ALICE123@YAHOO.COM";
 
 // ---- helpers ----------------------------------------------------------
-
-/// A scratch directory for one test.
-struct Work(PathBuf);
-
-impl Work {
-    fn new(name: &str) -> Self {
-        Work(temp_dir(&format!("openssl-interop-{name}")))
-    }
-
-    /// The path of `name` inside the directory, as a string for argv.
-    fn path(&self, name: &str) -> String {
-        self.0
-            .join(name)
-            .to_str()
-            .expect("UTF-8 temp path")
-            .to_owned()
-    }
-
-    /// Write `bytes` to `name` and return its path.
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> String {
-        let p = self.path(name);
-        std::fs::write(&p, bytes).unwrap_or_else(|e| panic!("writing {p}: {e}"));
-        p
-    }
-
-    fn read(&self, name: &str) -> Vec<u8> {
-        let p = self.path(name);
-        std::fs::read(&p).unwrap_or_else(|e| panic!("reading {p}: {e}"))
-    }
-}
 
 /// Run openssl with `args`, panicking on failure; its stdout.
 fn ossl<I, S>(args: I) -> Vec<u8>

@@ -205,3 +205,34 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&base).expect("create temp dir");
     base
 }
+
+/// A scratch directory for one test, with paths as strings for argv.
+pub struct Work(pub PathBuf);
+
+impl Work {
+    pub fn new(name: &str) -> Self {
+        Work(temp_dir(name))
+    }
+
+    /// The path of `name` inside the directory.
+    pub fn path(&self, name: &str) -> String {
+        self.0
+            .join(name)
+            .to_str()
+            .expect("UTF-8 temp path")
+            .to_owned()
+    }
+
+    /// Write `bytes` to `name` and return its path.
+    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> String {
+        let p = self.path(name);
+        std::fs::write(&p, bytes).unwrap_or_else(|e| panic!("writing {p}: {e}"));
+        p
+    }
+
+    /// Read `name`.
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        let p = self.path(name);
+        std::fs::read(&p).unwrap_or_else(|e| panic!("reading {p}: {e}"))
+    }
+}
