@@ -163,6 +163,28 @@ pub(crate) fn batch_to_affine(points: &[Jacobian]) -> Vec<Affine> {
     out
 }
 
+/// [`batch_to_affine`] for a fixed number of points, without allocating.
+pub(crate) fn batch_to_affine_n<const N: usize>(points: &[Jacobian; N]) -> [Affine; N] {
+    let mut prefix = [Fe::ONE; N];
+    let mut acc = Fe::ONE;
+    for (i, p) in points.iter().enumerate() {
+        prefix[i] = acc;
+        acc = acc.mul(&p.z);
+    }
+    let mut inv = acc.invert();
+    let mut out = [Affine::default(); N];
+    for (i, p) in points.iter().enumerate().rev() {
+        let zinv = inv.mul(&prefix[i]);
+        inv = inv.mul(&p.z);
+        let zinv2 = zinv.square();
+        out[i] = Affine {
+            x: p.x.mul(&zinv2),
+            y: p.y.mul(&zinv2).mul(&zinv),
+        };
+    }
+    out
+}
+
 /// The base point G.
 pub(crate) fn generator() -> Affine {
     let x = Fe::from_bytes(&crate::crypto::curve::GX).unwrap_or_default();
@@ -209,22 +231,38 @@ pub(crate) fn mul_base(s: &[u8; 32], acc: Jacobian) -> Jacobian {
 }
 
 /// The odd multiples P, 3P, …, 15P in affine form (for a width-5 wNAF).
-pub(crate) fn odd_multiples(p: &Affine) -> Vec<Affine> {
+pub(crate) fn odd_multiples(p: &Affine) -> [Affine; 8] {
     let pj = Jacobian::from_affine(p);
     let p2 = pj.double();
-    let mut v = Vec::with_capacity(8);
-    let mut acc = pj;
-    v.push(acc);
-    for _ in 1..8 {
-        acc = acc.add(&p2);
-        v.push(acc);
+    let mut v = [pj; 8];
+    for i in 1..8 {
+        v[i] = v[i - 1].add(&p2);
     }
-    batch_to_affine(&v)
+    batch_to_affine_n(&v)
+}
+
+/// Width-5 NAF digits, least significant first.
+pub(crate) struct Naf {
+    digits: [i8; 260],
+    len: usize,
+}
+
+impl Naf {
+    /// Digit `i` (0 past the end).
+    #[inline(always)]
+    pub(crate) fn get(&self, i: usize) -> i8 {
+        if i < self.len { self.digits[i] } else { 0 }
+    }
+
+    /// Number of digits.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
 }
 
 /// Width-5 NAF digits of a 256-bit scalar (big-endian bytes), least
 /// significant first; digits are 0 or odd in [−15, 15].
-pub(crate) fn wnaf5(s: &[u8; 32]) -> Vec<i8> {
+pub(crate) fn wnaf5(s: &[u8; 32]) -> Naf {
     // little-endian 64-bit limbs plus room for the carry
     let mut k = [0u64; 5];
     for (i, limb) in k.iter_mut().take(4).enumerate() {
@@ -232,7 +270,10 @@ pub(crate) fn wnaf5(s: &[u8; 32]) -> Vec<i8> {
         w.copy_from_slice(&s[32 - 8 * (i + 1)..32 - 8 * i]);
         *limb = u64::from_be_bytes(w);
     }
-    let mut out = Vec::with_capacity(258);
+    let mut out = Naf {
+        digits: [0; 260],
+        len: 0,
+    };
     let is_zero = |k: &[u64; 5]| k.iter().all(|&l| l == 0);
     while !is_zero(&k) {
         let digit: i8 = if k[0] & 1 == 1 {
@@ -264,7 +305,8 @@ pub(crate) fn wnaf5(s: &[u8; 32]) -> Vec<i8> {
         } else {
             0
         };
-        out.push(digit);
+        out.digits[out.len] = digit;
+        out.len += 1;
         // k >>= 1
         for i in 0..5 {
             k[i] = (k[i] >> 1) | if i + 1 < 5 { k[i + 1] << 63 } else { 0 };
@@ -275,9 +317,10 @@ pub(crate) fn wnaf5(s: &[u8; 32]) -> Vec<i8> {
 
 /// [t]P from P's odd multiples, plus `acc`.
 pub(crate) fn mul_wnaf(t: &[u8; 32], odd: &[Affine]) -> Jacobian {
-    let digits = wnaf5(t);
+    let naf = wnaf5(t);
     let mut acc = Jacobian::IDENTITY;
-    for &d in digits.iter().rev() {
+    for i in (0..naf.len()).rev() {
+        let d = naf.get(i);
         acc = acc.double();
         if d > 0 {
             acc = acc.add_affine(&odd[(d as usize) / 2]);
@@ -318,18 +361,17 @@ pub(crate) fn split_tables(p: &Affine) -> Vec<Affine> {
 /// [t]P from [`split_tables`]: t = Σ t_k·2^(64k) with 64-bit t_k, each in
 /// width-5 NAF, evaluated jointly over one chain of 65 doublings.
 pub(crate) fn mul_split(t: &[u8; 32], tables: &[Affine]) -> Jacobian {
-    let mut nafs: Vec<Vec<i8>> = Vec::with_capacity(4);
-    for k in 0..4 {
+    let nafs: [Naf; 4] = std::array::from_fn(|k| {
         let mut chunk = [0u8; 32];
         chunk[24..].copy_from_slice(&t[32 - 8 * (k + 1)..32 - 8 * k]);
-        nafs.push(wnaf5(&chunk));
-    }
-    let len = nafs.iter().map(Vec::len).max().unwrap_or(0);
+        wnaf5(&chunk)
+    });
+    let len = nafs.iter().map(Naf::len).max().unwrap_or(0);
     let mut acc = Jacobian::IDENTITY;
     for i in (0..len).rev() {
         acc = acc.double();
         for (k, naf) in nafs.iter().enumerate() {
-            let d = naf.get(i).copied().unwrap_or(0);
+            let d = naf.get(i);
             if d > 0 {
                 acc = acc.add_affine(&tables[8 * k + (d as usize) / 2]);
             } else if d < 0 {
