@@ -716,3 +716,39 @@ fn download_sets_pin_once_and_shows_detail() {
     assert_eq!(d.expires_on, "2026-12-31");
     assert_eq!(d.issuer, "Test SM2 Issuing CA");
 }
+
+#[test]
+fn a_ca_with_its_own_profile_oid_reads_its_certificates_back() {
+    let mut rng = test_rng(11);
+    let oid = "1.3.6.1.4.1.32473.99.1".parse().unwrap();
+    let root = CertificateAuthority::create_root(
+        PrivateKey::generate(&mut rng),
+        parse_dn("C=CN,O=Own OID CA,CN=Own OID Root").unwrap(),
+        t0(),
+        3650,
+        CaConfig {
+            crl_url: None,
+            profile_oid: oid,
+        },
+        &mut rng,
+    )
+    .unwrap();
+    let mut ca = ManagedCa::new(root);
+    let key = PrivateKey::generate(&mut rng);
+    let cert = ca
+        .issue(&request(&key, CertUsage::Login), t0(), &mut rng)
+        .unwrap();
+    assert_eq!(cert.profile().unwrap(), None, "not under the default OID");
+    assert_eq!(
+        cert.profile_with_oid(oid).unwrap().unwrap().usage,
+        CertUsage::Login
+    );
+    // lifecycle operations that need the profile work with the CA's OID
+    let ext = ca
+        .extend(&cert.serial_hex(), 30, t0() + DAY, &mut rng)
+        .unwrap();
+    assert_eq!(
+        ext.profile_with_oid(oid).unwrap().unwrap().usage,
+        CertUsage::Login
+    );
+}

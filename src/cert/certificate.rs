@@ -418,8 +418,14 @@ impl Certificate {
 
     /// This SDK's profile extension (holder kind, usage, medium), if present.
     pub fn profile(&self) -> Result<Option<CertProfile>> {
+        self.profile_with_oid(super::profile::OID_YZT_PROFILE)
+    }
+
+    /// The profile extension under a CA's own OID (see
+    /// [`super::CaConfig::profile_oid`]).
+    pub fn profile_with_oid(&self, oid: ObjectIdentifier) -> Result<Option<CertProfile>> {
         for (id, _, value) in self.extensions() {
-            if id == super::profile::OID_YZT_PROFILE {
+            if id == oid {
                 return CertProfile::from_der(value).map(Some);
             }
         }

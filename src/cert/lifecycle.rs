@@ -424,16 +424,19 @@ impl ManagedCa {
     }
 
     fn request_from(
+        &self,
         cert: &Certificate,
         public_key: PublicKey,
         holder: Option<Holder>,
     ) -> Result<EndEntityRequest> {
-        let profile = cert.profile()?.ok_or_else(|| {
-            Error::param(
-                "certificate",
-                "has no profile extension: not issued by this SDK",
-            )
-        })?;
+        let profile = cert
+            .profile_with_oid(self.ca.config().profile_oid)?
+            .ok_or_else(|| {
+                Error::param(
+                    "certificate",
+                    "has no profile extension: not issued by this SDK",
+                )
+            })?;
         let holder = match holder {
             Some(h) => h,
             None => match profile.holder {
@@ -484,7 +487,7 @@ impl ManagedCa {
         rng: &mut R,
     ) -> Result<Certificate> {
         let old = self.usable_for_successor(serial, at, "extend")?;
-        let mut req = Self::request_from(&old, *old.public_key(), None)?;
+        let mut req = self.request_from(&old, *old.public_key(), None)?;
         req.not_before = std::cmp::max(old.not_after() + Duration::from_secs(1), at);
         req.days = days;
         let cert = self.ca.issue(&req, rng)?;
@@ -511,7 +514,7 @@ impl ManagedCa {
                 "rekey needs a different key; use extend for the same key",
             ));
         }
-        let mut req = Self::request_from(&old, new_key, None)?;
+        let mut req = self.request_from(&old, new_key, None)?;
         req.not_before = at;
         req.days = days;
         let cert = self.ca.issue(&req, rng)?;
@@ -532,7 +535,7 @@ impl ManagedCa {
         rng: &mut R,
     ) -> Result<Certificate> {
         let old = self.usable_for_successor(serial, at, "re-issue")?;
-        let mut req = Self::request_from(&old, *old.public_key(), Some(holder))?;
+        let mut req = self.request_from(&old, *old.public_key(), Some(holder))?;
         req.not_before = at;
         req.days = days;
         let cert = self.ca.issue(&req, rng)?;
