@@ -25,6 +25,46 @@ pub const TAG_UTC_TIME: u8 = 0x17;
 /// GeneralizedTime.
 pub const TAG_GENERALIZED_TIME: u8 = 0x18;
 
+/// A cursor over fixed-layout binary (not DER): the PIN container and the
+/// QR challenge. Errors name `what` and say "truncated".
+pub(crate) struct ByteCursor<'a> {
+    what: &'static str,
+    data: &'a [u8],
+}
+
+impl<'a> ByteCursor<'a> {
+    pub(crate) fn new(what: &'static str, data: &'a [u8]) -> Self {
+        Self { what, data }
+    }
+
+    /// The next `n` bytes.
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if self.data.len() < n {
+            return Err(Error::malformed(self.what, "truncated"));
+        }
+        let (head, rest) = self.data.split_at(n);
+        self.data = rest;
+        Ok(head)
+    }
+
+    /// The next `N` bytes as an array.
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+
+    /// The next byte.
+    pub(crate) fn u8(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    /// What is left unread.
+    pub(crate) fn remaining(&self) -> usize {
+        self.data.len()
+    }
+}
+
 /// A cursor over DER content.
 #[derive(Clone, Debug)]
 pub struct Reader<'a> {

@@ -4,16 +4,15 @@
 
 use std::time::SystemTime;
 
-use der::asn1::{BitString, ObjectIdentifier, OctetString};
+use der::asn1::{BitString, ObjectIdentifier};
 use der::{Decode, Encode};
 use rand_core::CryptoRng;
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
-use x509_cert::ext::Extension;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
 use super::certificate::{Certificate, OID_EXT_AKI, SignedParts, verify_sm2_with_sm3};
-use super::issue::{CertificateAuthority, key_identifier};
+use super::issue::{CertificateAuthority, aki_value, ext};
 use crate::asn1;
 use crate::crypto::curve::OID_SM2_WITH_SM3;
 use crate::crypto::sign::DEFAULT_USER_ID;
@@ -140,14 +139,6 @@ fn time(t: SystemTime) -> Result<Time> {
     Time::try_from(t).map_err(|e| Error::param("time", e.to_string()))
 }
 
-fn ext(oid: ObjectIdentifier, value: Vec<u8>) -> Result<Extension> {
-    Ok(Extension {
-        extn_id: oid,
-        critical: false,
-        extn_value: OctetString::new(value).map_err(|e| Error::malformed("extension", e))?,
-    })
-}
-
 impl CertificateAuthority {
     /// Make and sign a CRL (version 2, with CRL number and the issuer's key
     /// identifier; each entry with its reason code).
@@ -162,10 +153,7 @@ impl CertificateAuthority {
         if next_update <= this_update {
             return Err(Error::param("next_update", "must be after this_update"));
         }
-        let issuer_kid = self
-            .certificate()
-            .subject_key_id()?
-            .unwrap_or_else(|| key_identifier(self.certificate().public_key()));
+        let issuer_kid = self.key_id()?;
         let mut revoked: Vec<RevokedCert> = Vec::new();
         for e in entries {
             let reason = asn1::tlv(0x0a, &[e.reason.code()]);
@@ -173,7 +161,7 @@ impl CertificateAuthority {
                 serial_number: SerialNumber::new(&e.serial)
                     .map_err(|err| Error::malformed("serial", err))?,
                 revocation_date: time(e.revoked_at)?,
-                crl_entry_extensions: Some(vec![ext(OID_CRL_REASON, reason)?]),
+                crl_entry_extensions: Some(vec![ext(OID_CRL_REASON, false, reason)?]),
             });
         }
         let tbs = TbsCertList {
@@ -196,11 +184,8 @@ impl CertificateAuthority {
                 Some(revoked)
             },
             crl_extensions: Some(vec![
-                ext(OID_CRL_NUMBER, asn1::uint(&crl_number.to_be_bytes()))?,
-                ext(
-                    OID_EXT_AKI,
-                    asn1::tlv(asn1::TAG_SEQUENCE, &asn1::tlv(0x80, &issuer_kid)),
-                )?,
+                ext(OID_CRL_NUMBER, false, asn1::uint(&crl_number.to_be_bytes()))?,
+                ext(OID_EXT_AKI, false, aki_value(&issuer_kid))?,
             ]),
         };
         let tbs_der = tbs.to_der().map_err(|e| Error::malformed("CRL", e))?;

@@ -141,12 +141,17 @@ impl spki::DynSignatureAlgorithmIdentifier for SignerInfo {
     }
 }
 
-fn ext(oid: ObjectIdentifier, critical: bool, value: Vec<u8>) -> Result<Extension> {
+pub(crate) fn ext(oid: ObjectIdentifier, critical: bool, value: Vec<u8>) -> Result<Extension> {
     Ok(Extension {
         extn_id: oid,
         critical,
         extn_value: OctetString::new(value).map_err(|e| Error::malformed("extension", e))?,
     })
+}
+
+/// The authorityKeyIdentifier value naming `kid` (keyIdentifier only).
+pub(crate) fn aki_value(kid: &[u8]) -> Vec<u8> {
+    asn1::tlv(asn1::TAG_SEQUENCE, &asn1::tlv(0x80, kid))
 }
 
 fn basic_constraints(ca: bool, path_len: Option<u8>) -> Vec<u8> {
@@ -282,11 +287,7 @@ impl CertificateAuthority {
             )?,
             ext(OID_EXT_KEY_USAGE, true, key_usage(&ku))?,
             ext(OID_EXT_SKI, false, asn1::tlv(asn1::TAG_OCTET_STRING, &kid))?,
-            ext(
-                OID_EXT_AKI,
-                false,
-                asn1::tlv(asn1::TAG_SEQUENCE, &asn1::tlv(0x80, &kid)),
-            )?,
+            ext(OID_EXT_AKI, false, aki_value(&kid))?,
         ];
         let certificate = build(
             &key,
@@ -337,26 +338,28 @@ impl CertificateAuthority {
         &self.key
     }
 
+    /// The CA's key identifier: its certificate's subjectKeyIdentifier, or
+    /// the one this SDK derives from its key when the certificate has none.
+    pub(crate) fn key_id(&self) -> Result<Vec<u8>> {
+        Ok(self
+            .certificate
+            .subject_key_id()?
+            .unwrap_or_else(|| key_identifier(self.certificate.public_key())))
+    }
+
     fn issuer_name(&self) -> Name {
         self.certificate.x509().tbs_certificate().subject().clone()
     }
 
     fn common_extensions(&self, subject_key: &PublicKey) -> Result<Vec<Extension>> {
-        let issuer_kid = self
-            .certificate
-            .subject_key_id()?
-            .unwrap_or_else(|| key_identifier(self.certificate.public_key()));
+        let issuer_kid = self.key_id()?;
         let mut v = vec![
             ext(
                 OID_EXT_SKI,
                 false,
                 asn1::tlv(asn1::TAG_OCTET_STRING, &key_identifier(subject_key)),
             )?,
-            ext(
-                OID_EXT_AKI,
-                false,
-                asn1::tlv(asn1::TAG_SEQUENCE, &asn1::tlv(0x80, &issuer_kid)),
-            )?,
+            ext(OID_EXT_AKI, false, aki_value(&issuer_kid))?,
         ];
         if let Some(url) = &self.config.crl_url {
             if !url.is_ascii() || url.is_empty() {

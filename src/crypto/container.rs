@@ -295,7 +295,7 @@ impl KeyContainer {
     /// Parse the serialised form, checking every field.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         const WHAT: &str = "key container";
-        let mut r = Cursor { data: bytes };
+        let mut r = crate::asn1::ByteCursor::new(WHAT, bytes);
         if r.take(5)? != MAGIC {
             return Err(Error::malformed(
                 WHAT,
@@ -309,9 +309,9 @@ impl KeyContainer {
                 format!("unsupported version {version}"),
             ));
         }
-        let iterations = r.u32()?;
-        let max_attempts = r.u32()?;
-        let failed = r.u32()?;
+        let iterations = u32::from_be_bytes(r.array()?);
+        let max_attempts = u32::from_be_bytes(r.array()?);
+        let failed = u32::from_be_bytes(r.array()?);
         ContainerParams {
             iterations,
             max_attempts,
@@ -325,10 +325,10 @@ impl KeyContainer {
             return Err(Error::length("sealed key", "48 bytes", len));
         }
         let sealed = r.take(len)?.to_vec();
-        if !r.data.is_empty() {
+        if r.remaining() != 0 {
             return Err(Error::malformed(
                 WHAT,
-                format!("{} trailing bytes", r.data.len()),
+                format!("{} trailing bytes", r.remaining()),
             ));
         }
         Ok(Self {
@@ -350,28 +350,5 @@ fn confirmed_pin(pin: &str, confirm: &str) -> Result<Pin> {
         Ok(pin)
     } else {
         Err(Error::PinConfirmationMismatch)
-    }
-}
-
-struct Cursor<'a> {
-    data: &'a [u8],
-}
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        if self.data.len() < n {
-            return Err(Error::malformed("key container", "truncated"));
-        }
-        let (head, rest) = self.data.split_at(n);
-        self.data = rest;
-        Ok(head)
-    }
-    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let mut a = [0u8; N];
-        a.copy_from_slice(self.take(N)?);
-        Ok(a)
-    }
-    fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_be_bytes(self.array()?))
     }
 }

@@ -350,7 +350,7 @@ impl Challenge {
     /// Decode the binary form.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         const WHAT: &str = "QR challenge";
-        let mut r = Cursor { data: bytes };
+        let mut r = crate::asn1::ByteCursor::new(WHAT, bytes);
         let version = r.u8()?;
         if version != 1 {
             return Err(Error::malformed(
@@ -392,10 +392,10 @@ impl Challenge {
             ));
         }
         let signature = Signature::from_raw(r.take(64)?)?;
-        if !r.data.is_empty() {
+        if r.remaining() != 0 {
             return Err(Error::malformed(
                 WHAT,
-                format!("{} trailing bytes", r.data.len()),
+                format!("{} trailing bytes", r.remaining()),
             ));
         }
         Ok(Self {
@@ -470,28 +470,5 @@ impl Challenge {
         let width = code.width();
         let colors = code.to_colors();
         super::png::grayscale(width, &colors, scale.clamp(1, 32), 4)
-    }
-}
-
-struct Cursor<'a> {
-    data: &'a [u8],
-}
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        if self.data.len() < n {
-            return Err(Error::malformed("QR challenge", "truncated"));
-        }
-        let (h, t) = self.data.split_at(n);
-        self.data = t;
-        Ok(h)
-    }
-    fn u8(&mut self) -> Result<u8> {
-        Ok(self.take(1)?[0])
-    }
-    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let mut a = [0u8; N];
-        a.copy_from_slice(self.take(N)?);
-        Ok(a)
     }
 }
