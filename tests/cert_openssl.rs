@@ -22,11 +22,10 @@
 
 mod common;
 
-use std::ffi::OsStr;
 use std::process::Output;
 use std::time::{Duration, SystemTime};
 
-use common::{Work, openssl, run_ok, test_rng};
+use common::{Work, ossl, ossl_output, test_rng, text};
 use yizhengtong::Error;
 use yizhengtong::cert::*;
 use yizhengtong::crypto::{PrivateKey, PublicKey};
@@ -42,26 +41,6 @@ const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(86_400);
 
 // ---- helpers ----------------------------------------------------------
-
-fn ossl<I, S>(args: I) -> Vec<u8>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    run_ok(openssl().args(args))
-}
-
-fn ossl_output<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    openssl().args(args).output().expect("spawn openssl")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// Stdout and stderr of a command, together.
 fn all_output(o: &Output) -> String {

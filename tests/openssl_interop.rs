@@ -13,10 +13,7 @@
 
 mod common;
 
-use std::ffi::OsStr;
-use std::process::Output;
-
-use common::{Work, openssl, run_ok, test_rng};
+use common::{Work, ossl, ossl_output, test_rng, text};
 use yizhengtong::Error;
 use yizhengtong::crypto::encrypt::Ciphertext;
 use yizhengtong::crypto::pkcs8enc::{self, Pbes2Params};
@@ -31,28 +28,6 @@ const DISTID_DEFAULT: &str = "distid:1234567812345678";
 const ALICE: &[u8] = b"ALICE123@YAHOO.COM";
 
 // ---- helpers ----------------------------------------------------------
-
-/// Run openssl with `args`, panicking on failure; its stdout.
-fn ossl<I, S>(args: I) -> Vec<u8>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    run_ok(openssl().args(args))
-}
-
-/// Run openssl with `args` whatever the outcome.
-fn ossl_output<I, S>(args: I) -> Output
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    openssl().args(args).output().expect("spawn openssl")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn hex(bytes: &[u8]) -> String {
     yizhengtong::hex::encode(bytes)

@@ -236,3 +236,26 @@ impl Work {
         std::fs::read(&p).unwrap_or_else(|e| panic!("reading {p}: {e}"))
     }
 }
+
+/// Run openssl with `args`, panicking on failure; its stdout.
+pub fn ossl<I, S>(args: I) -> Vec<u8>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    run_ok(openssl().args(args))
+}
+
+/// Run openssl with `args` whatever the outcome.
+pub fn ossl_output<I, S>(args: I) -> std::process::Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    openssl().args(args).output().expect("spawn openssl")
+}
+
+/// Bytes as text, lossily.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
