@@ -151,6 +151,20 @@ pub enum Error {
         /// The key that was looked up.
         key: String,
     },
+    /// A concurrent change got there first: a row read for this change has
+    /// been written since, or a key to insert exists. Nothing was changed;
+    /// run the operation again on fresh data.
+    #[error("conflict on {what} {key}: changed concurrently, nothing was written")]
+    Conflict {
+        /// The table.
+        what: &'static str,
+        /// The row's key.
+        key: String,
+    },
+    /// The storage backend failed (unreachable, corrupt row); nothing was
+    /// changed.
+    #[error("storage failed: {0}")]
+    Store(String),
 }
 
 /// The checks of certificate chain verification, named in

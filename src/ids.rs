@@ -114,6 +114,36 @@ pub fn validate_credit_code(text: &str) -> Result<String> {
     Ok(s)
 }
 
+/// The ID number with the right check character after these 17 digits
+/// (for test fixtures and demos).
+pub fn complete_id_number(first17: &str) -> Result<String> {
+    ID_CHECK
+        .iter()
+        .map(|c| format!("{first17}{}", char::from(*c)))
+        .find(|s| validate_id_number(s).is_ok())
+        .ok_or_else(|| {
+            Error::param(
+                "ID number",
+                "no check character makes these 17 digits valid",
+            )
+        })
+}
+
+/// The credit code with the right check character after these 17
+/// characters (for test fixtures and demos).
+pub fn complete_credit_code(first17: &str) -> Result<String> {
+    USCC_CHARS
+        .iter()
+        .map(|c| format!("{first17}{}", char::from(*c)))
+        .find(|s| validate_credit_code(s).is_ok())
+        .ok_or_else(|| {
+            Error::param(
+                "unified social credit code",
+                "no check character makes these 17 characters valid",
+            )
+        })
+}
+
 /// Mask an ID number as the app shows it: the first six characters, five
 /// asterisks, the last four (`652928*****3321`). Shorter input is masked
 /// entirely.

@@ -24,14 +24,17 @@
 pub mod asn1;
 pub mod cert;
 pub mod crypto;
+pub mod domain;
 pub mod error;
 pub mod hex;
 pub mod ids;
 pub mod pem;
 pub mod qr;
 pub mod seal;
+pub mod store;
 pub mod time;
 pub mod verify;
+pub mod workflow;
 
 pub use error::{Error, Result};
 

@@ -123,6 +123,34 @@ pub mod serde_rfc3339 {
             None => s.serialize_none(),
         }
     }
+
+    /// A time from an RFC 3339 string.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SystemTime, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(d)?;
+        super::parse_rfc3339(&text).map_err(serde::de::Error::custom)
+    }
+
+    /// An optional time as an RFC 3339 string or null.
+    pub mod option {
+        use std::time::SystemTime;
+
+        /// Write.
+        pub fn serialize<S: serde::Serializer>(
+            t: &Option<SystemTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            super::serialize_opt(t, s)
+        }
+
+        /// Read.
+        pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<SystemTime>, D::Error> {
+            let text = <Option<String> as serde::Deserialize>::deserialize(d)?;
+            text.map(|t| crate::time::parse_rfc3339(&t).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
 }
 
 /// A calendar date (UTC), for grant ranges and validity shown in days.

@@ -72,6 +72,7 @@ pub fn key_identifier(key: &PublicKey) -> Vec<u8> {
 }
 
 /// A CA: its private key and certificate.
+#[derive(Clone)]
 pub struct CertificateAuthority {
     key: PrivateKey,
     certificate: Certificate,

@@ -64,7 +64,7 @@ pub const OID_KP_CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1
 pub const MAX_NAME_CHARS: usize = 64;
 
 /// Whose certificate it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum HolderKind {
     /// A natural person (个人).
     Personal,
@@ -73,7 +73,7 @@ pub enum HolderKind {
 }
 
 /// What the certificate's key is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum CertUsage {
     /// Signatures (签名证书).
     Sign,
@@ -84,7 +84,7 @@ pub enum CertUsage {
 }
 
 /// Where the key lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Medium {
     /// On the phone, in the PIN container (移动证书).
     Mobile,

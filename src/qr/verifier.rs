@@ -311,6 +311,17 @@ impl MemoryQrStore {
     }
 }
 
+impl MemoryQrStore {
+    /// Run `f` on the quota table under the store's lock (for backends
+    /// that move quotas inside their own atomic commits).
+    pub(crate) fn with_quotas<T>(
+        &self,
+        f: impl FnOnce(&mut HashMap<QuotaKey, u64>) -> Result<T>,
+    ) -> Result<T> {
+        f(&mut self.lock()?.quotas)
+    }
+}
+
 fn unix(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -175,6 +175,24 @@ impl SealBook {
         }
     }
 
+    /// Mirror an enterprise's administrator and members as the workflow
+    /// layer keeps them (registering the enterprise when new): grants of
+    /// users no longer members stop working.
+    pub fn sync_enterprise<'a>(
+        &mut self,
+        credit_code: &str,
+        admin: &str,
+        members: impl IntoIterator<Item = &'a String>,
+    ) {
+        self.enterprises.insert(
+            credit_code.to_string(),
+            Members {
+                admin: admin.to_string(),
+                members: members.into_iter().cloned().collect(),
+            },
+        );
+    }
+
     /// The administrator adds a member.
     pub fn add_member(&mut self, actor: &str, code: &str, member: &str) -> Result<()> {
         self.require_admin(actor, code, "add members")?;

@@ -1,0 +1,254 @@
+//! Storage for the workflows: the trait a backend implements, typed
+//! helpers over it, and the in-memory reference backend.
+//!
+//! # Shape
+//! Domain objects are *entities* (see [`Entity`]): owned, serialisable
+//! values with a table name, a primary key and a few secondary index keys
+//! (owner, enterprise, phone…). A backend keeps each as a row
+//! `(table, key, version, body)` plus its index entries, which maps onto
+//! one table with a JSON column and an index table in SQL.
+//!
+//! # Atomicity
+//! Every state change of a workflow is **one [`Store::commit`]**: the
+//! workflow reads the rows it needs (with their versions), runs the pure
+//! state machine of [`crate::domain`], and commits the new rows on the
+//! condition that every row it read is still at the version it read. A
+//! concurrent writer that got there first makes the commit fail with
+//! [`Error::Conflict`] and change nothing; the workflow then runs again on
+//! fresh rows, where the state machine sees the new state (approving an
+//! audit twice, paying an order twice: the second is refused by name).
+//! In SQL a commit is one transaction of conditional updates
+//! (`UPDATE … WHERE version = $v`), correct under READ COMMITTED.
+//!
+//! Quota movements inside a commit ([`Write::QuotaAdd`],
+//! [`Write::QuotaTake`]) are conditional too: a take that would go below
+//! zero fails the whole commit. The per-authorisation charge of the QR
+//! verifier, the hottest path, is its own atomic method
+//! ([`QrStore::charge`]), charged at most once per transaction.
+
+mod entities;
+mod memory;
+
+pub use memory::MemoryStore;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+use crate::qr::{QrStore, QuotaKey};
+
+/// A stored row: its version (1 for the first write) and its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Bumped by every write; the condition of optimistic commits.
+    pub version: u64,
+    /// The entity, as JSON.
+    pub body: serde_json::Value,
+}
+
+/// One write of a [`Changeset`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// Insert (`expected` = `None`: the key must be new) or update
+    /// (`expected` = the version read) a row, replacing its index keys.
+    Put {
+        /// Table.
+        table: &'static str,
+        /// Primary key.
+        key: String,
+        /// The version read, or `None` for an insert.
+        expected: Option<u64>,
+        /// The new body.
+        body: serde_json::Value,
+        /// Secondary index keys `(index, value)`.
+        index: Vec<(&'static str, String)>,
+    },
+    /// Delete a row read at `expected`.
+    Delete {
+        /// Table.
+        table: &'static str,
+        /// Primary key.
+        key: String,
+        /// The version read.
+        expected: u64,
+    },
+    /// Add uses to a quota (opening it at zero when new).
+    QuotaAdd {
+        /// Whose package.
+        key: QuotaKey,
+        /// Uses added.
+        uses: u64,
+    },
+    /// Take uses from a quota; fails the commit when fewer are left.
+    QuotaTake {
+        /// Whose package.
+        key: QuotaKey,
+        /// Uses taken.
+        uses: u64,
+    },
+}
+
+/// The writes of one atomic commit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changeset {
+    /// In order.
+    pub writes: Vec<Write>,
+}
+
+/// A domain object a [`Store`] keeps.
+pub trait Entity: Serialize + DeserializeOwned + Clone + Send + 'static {
+    /// The table.
+    const TABLE: &'static str;
+    /// The primary key.
+    fn key(&self) -> String;
+    /// Secondary index keys `(index, value)`, for [`StoreExt::find`].
+    fn index(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+}
+
+/// An entity with the version it was read at (0: not stored yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    /// The version read; 0 for a new entity.
+    pub version: u64,
+    /// The entity.
+    pub value: T,
+}
+
+impl<T> Versioned<T> {
+    /// A new entity, not stored yet.
+    pub fn new(value: T) -> Self {
+        Self { version: 0, value }
+    }
+}
+
+impl<T> std::ops::Deref for Versioned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> std::ops::DerefMut for Versioned<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
+    }
+}
+
+fn body_of<T: Entity>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| Error::Store(format!("encode {}: {e}", T::TABLE)))
+}
+
+impl Changeset {
+    /// An empty changeset.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Write `entity`: an insert when it was never stored (version 0),
+    /// else an update conditional on the version it was read at.
+    pub fn save<T: Entity>(&mut self, entity: &Versioned<T>) -> Result<&mut Self> {
+        self.writes.push(Write::Put {
+            table: T::TABLE,
+            key: entity.value.key(),
+            expected: (entity.version > 0).then_some(entity.version),
+            body: body_of(&entity.value)?,
+            index: entity.value.index(),
+        });
+        Ok(self)
+    }
+
+    /// Insert a new entity (its key must not exist).
+    pub fn insert<T: Entity>(&mut self, value: &T) -> Result<&mut Self> {
+        self.save(&Versioned::new(value.clone()))
+    }
+
+    /// Delete an entity read at its version.
+    pub fn delete<T: Entity>(&mut self, entity: &Versioned<T>) -> &mut Self {
+        self.writes.push(Write::Delete {
+            table: T::TABLE,
+            key: entity.value.key(),
+            expected: entity.version,
+        });
+        self
+    }
+
+    /// Add quota uses.
+    pub fn quota_add(&mut self, key: QuotaKey, uses: u64) -> &mut Self {
+        self.writes.push(Write::QuotaAdd { key, uses });
+        self
+    }
+
+    /// Take quota uses (the commit fails if fewer are left).
+    pub fn quota_take(&mut self, key: QuotaKey, uses: u64) -> &mut Self {
+        self.writes.push(Write::QuotaTake { key, uses });
+        self
+    }
+}
+
+/// What a workflow backend provides. Implementations must be safe to share
+/// between threads and make each [`commit`](Store::commit) atomic: all of
+/// its writes or none, and none when any condition fails.
+pub trait Store: QrStore {
+    /// One row.
+    fn get(&self, table: &'static str, key: &str) -> Result<Option<Row>>;
+    /// The rows whose index `index` has `value`, in key order.
+    fn find(
+        &self,
+        table: &'static str,
+        index: &'static str,
+        value: &str,
+    ) -> Result<Vec<(String, Row)>>;
+    /// Every row of a table, in key order.
+    fn scan(&self, table: &'static str) -> Result<Vec<(String, Row)>>;
+    /// Apply a changeset atomically. A version that moved, a key that
+    /// exists on insert or a quota too small fails it with
+    /// [`Error::Conflict`] (or [`Error::QuotaExhausted`]) and changes nothing.
+    fn commit(&self, changes: Changeset) -> Result<()>;
+    /// The next value of a named sequence (1, 2, …), never repeated.
+    fn next_id(&self, sequence: &'static str) -> Result<u64>;
+}
+
+fn decode<T: Entity>(row: Row) -> Result<Versioned<T>> {
+    let value = serde_json::from_value(row.body)
+        .map_err(|e| Error::Store(format!("decode {}: {e}", T::TABLE)))?;
+    Ok(Versioned {
+        version: row.version,
+        value,
+    })
+}
+
+/// Typed access over any [`Store`].
+pub trait StoreExt: Store {
+    /// The entity with `key`, if stored.
+    fn try_load<T: Entity>(&self, key: &str) -> Result<Option<Versioned<T>>> {
+        self.get(T::TABLE, key)?.map(decode).transpose()
+    }
+
+    /// The entity with `key`, or [`Error::NotFound`] naming `what`.
+    fn load<T: Entity>(&self, what: &'static str, key: &str) -> Result<Versioned<T>> {
+        self.try_load(key)?.ok_or_else(|| Error::NotFound {
+            what,
+            key: key.to_string(),
+        })
+    }
+
+    /// The entities whose index `index` has `value`.
+    fn find_by<T: Entity>(&self, index: &'static str, value: &str) -> Result<Vec<Versioned<T>>> {
+        self.find(T::TABLE, index, value)?
+            .into_iter()
+            .map(|(_, r)| decode(r))
+            .collect()
+    }
+
+    /// Every entity of the table.
+    fn all<T: Entity>(&self) -> Result<Vec<Versioned<T>>> {
+        self.scan(T::TABLE)?
+            .into_iter()
+            .map(|(_, r)| decode(r))
+            .collect()
+    }
+}
+
+impl<S: Store + ?Sized> StoreExt for S {}

@@ -1,0 +1,786 @@
+//! The catalogue, orders and money, my trading platforms, addresses,
+//! invoice titles, points and coupons (§4, §12, §15.1–§15.3, §15.6).
+
+use serde::Serialize;
+
+use super::{Services, Tx};
+use crate::domain::application::{Application, Holder};
+use crate::domain::catalog::{InstitutionKind, Package, PackageKind, Platform};
+use crate::domain::content::{LogKind, Module};
+use crate::domain::enterprise::Enterprise;
+use crate::domain::order::{
+    Coupon, Order, OrderItem, OrderPurpose, OrderState, PaymentMethod, PointsEntry, points_for,
+};
+use crate::domain::profile::{Address, AddressInput, InvoiceTitle, InvoiceTitleInput};
+use crate::domain::{Cents, invalid_state, text};
+use crate::error::{Error, Result};
+use crate::qr::QuotaKey;
+use crate::store::{Store, StoreExt, Versioned};
+use crate::time::Date;
+
+/// The quota of one institution kind on one platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlatformQuota {
+    /// Whose: an ID number or a credit code.
+    pub holder: String,
+    /// The holder's name.
+    pub holder_name: String,
+    /// CA or seal.
+    pub institution: InstitutionKind,
+    /// Uses left.
+    pub remaining: u64,
+}
+
+/// One of "my trading platforms" (§12).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlatformSummary {
+    /// The platform.
+    pub platform: Platform,
+    /// Quotas of the enterprise(s) and of the person.
+    pub quotas: Vec<PlatformQuota>,
+}
+
+/// Which orders to list (§15.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderFilter {
+    /// 全部.
+    All,
+    /// 待支付.
+    Pending,
+    /// 已支付.
+    Paid,
+}
+
+impl<S: Store> Services<S> {
+    // ----- catalogue -----
+
+    /// Back office: publish a platform.
+    pub fn add_platform(&self, staff: &str, p: Platform) -> Result<()> {
+        self.require_staff(staff, "publish platforms")?;
+        crate::qr::validate_platform_code(&p.code)?;
+        let p = Platform {
+            name: text("platform name", &p.name, 2, 100)?,
+            region: text("region", &p.region, 2, 30)?,
+            ..p
+        };
+        self.atomically(|tx| tx.insert(&p))
+    }
+
+    /// Back office: publish a package.
+    pub fn add_package(&self, staff: &str, p: Package) -> Result<()> {
+        self.require_staff(staff, "publish packages")?;
+        self.store.load::<Platform>("platform", &p.platform)?;
+        let p = Package {
+            name: text("package name", &p.name, 2, 100)?,
+            institution_name: text("institution name", &p.institution_name, 2, 50)?,
+            ..p
+        };
+        if p.term_months == 0 || p.term_months > 120 {
+            return Err(Error::param("term", "1 to 120 months"));
+        }
+        self.atomically(|tx| tx.insert(&p))
+    }
+
+    /// The regions that have platforms, sorted.
+    pub fn regions(&self) -> Result<Vec<String>> {
+        let mut r: Vec<String> = self
+            .store
+            .all::<Platform>()?
+            .into_iter()
+            .map(|p| p.value.region)
+            .collect();
+        r.sort();
+        r.dedup();
+        Ok(r)
+    }
+
+    /// The platforms of a region (§4: region → platform), optionally
+    /// filtered by name.
+    pub fn platforms(&self, region: &str, name: Option<&str>) -> Result<Vec<Platform>> {
+        Ok(self
+            .store
+            .find_by::<Platform>("region", region.trim())?
+            .into_iter()
+            .map(|p| p.value)
+            .filter(|p| name.is_none_or(|n| p.name.contains(n.trim())))
+            .collect())
+    }
+
+    /// The packages on a platform (the CA tab and the seal tab).
+    pub fn packages(&self, platform: &str) -> Result<Vec<Package>> {
+        Ok(self
+            .store
+            .find_by::<Package>("platform", platform)?
+            .into_iter()
+            .map(|p| p.value)
+            .collect())
+    }
+
+    // ----- orders -----
+
+    /// Build and insert an order in `tx`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn place_order(
+        &self,
+        tx: &mut Tx<'_, S>,
+        user: &str,
+        enterprise: Option<(String, String)>,
+        holder: &str,
+        platform: &str,
+        items: &[(String, u32)],
+        purpose: OrderPurpose,
+        coupon: Option<&str>,
+        want: &[PackageKind],
+    ) -> Result<Order> {
+        tx.store.load::<Platform>("platform", platform)?;
+        if items.is_empty() {
+            return Err(Error::param("packages", "choose at least one package"));
+        }
+        let mut lines = Vec::new();
+        let mut total = Cents(0);
+        for (id, qty) in items {
+            let p: Versioned<Package> = tx.store.load("package", id)?;
+            if p.platform != platform {
+                return Err(Error::param(
+                    "packages",
+                    format!("{} is not sold on {platform}", p.name),
+                ));
+            }
+            if !want.contains(&p.kind) {
+                return Err(Error::param(
+                    "packages",
+                    format!("{} is not a package for this", p.name),
+                ));
+            }
+            let expected = if enterprise.is_some() {
+                crate::domain::catalog::HolderKind::Enterprise
+            } else {
+                crate::domain::catalog::HolderKind::Person
+            };
+            if p.holder != expected {
+                return Err(Error::param(
+                    "packages",
+                    format!("{} is for another kind of holder", p.name),
+                ));
+            }
+            let line = OrderItem::new(p.value.clone(), *qty)?;
+            total = total.plus(line.amount()?)?;
+            lines.push(line);
+        }
+        let number = format!(
+            "RL{}{:08}",
+            super::account::stamp(tx.now).replace(['-', ' ', ':'], ""),
+            tx.store.next_id("order")?
+        );
+        let mut discount = Cents(0);
+        if let Some(code) = coupon {
+            let mut c: Versioned<Coupon> = tx.store.load("coupon", code)?;
+            if c.user != user {
+                return Err(Error::NotFound {
+                    what: "coupon",
+                    key: code.into(),
+                });
+            }
+            discount = c.redeem(&number, total, Date::from_time(tx.now))?;
+            tx.save(&c)?;
+        }
+        let order = Order {
+            number,
+            user: user.into(),
+            enterprise,
+            holder: holder.into(),
+            platform: platform.into(),
+            items: lines,
+            total,
+            discount,
+            coupon: coupon.map(str::to_string),
+            purpose,
+            created: tx.now,
+            state: OrderState::Pending,
+            refund: None,
+            invoices: Vec::new(),
+        };
+        tx.insert(&order)?;
+        tx.log(
+            user,
+            LogKind::Order,
+            format!("下单 {} {}", order.number, order.due()),
+        )?;
+        tx.message(
+            user,
+            Module::Orders,
+            &order.number,
+            "订单待支付",
+            format!("订单 {} 待支付 {}", order.number, order.due()),
+        )?;
+        Ok(order)
+    }
+
+    /// Cancel a pending order in `tx` (its application was returned),
+    /// giving its coupon back.
+    pub(super) fn cancel_order(tx: &mut Tx<'_, S>, number: &str) -> Result<()> {
+        let mut o: Versioned<Order> = tx.store.load("order", number)?;
+        if o.state != OrderState::Pending {
+            return Ok(());
+        }
+        o.cancel(tx.now)?;
+        if let Some(code) = &o.coupon {
+            let mut c: Versioned<Coupon> = tx.store.load("coupon", code)?;
+            c.release();
+            tx.save(&c)?;
+        }
+        tx.save(&o)
+    }
+
+    /// The user's orders, newest first.
+    pub fn orders(&self, user: &str, filter: OrderFilter) -> Result<Vec<Order>> {
+        self.active(user, "list orders")?;
+        let mut v: Vec<Order> = self
+            .store
+            .find_by::<Order>("user", user)?
+            .into_iter()
+            .map(|o| o.value)
+            .filter(|o| match filter {
+                OrderFilter::All => true,
+                OrderFilter::Pending => o.state == OrderState::Pending,
+                OrderFilter::Paid => matches!(o.state, OrderState::Paid { .. }),
+            })
+            .collect();
+        v.sort_by(|a, b| b.created.cmp(&a.created).then(b.number.cmp(&a.number)));
+        Ok(v)
+    }
+
+    /// One order's detail; only its owner sees it.
+    pub fn order(&self, user: &str, number: &str) -> Result<Order> {
+        self.active(user, "view orders")?;
+        let o: Versioned<Order> = self.store.load("order", number)?;
+        if o.user != user {
+            return Err(Error::NotFound {
+                what: "order",
+                key: number.into(),
+            });
+        }
+        Ok(o.value)
+    }
+
+    /// Pay an order, once (§15.1 继续支付): the amount due, by `method`,
+    /// with the payment provider's reference. The quotas it buys are
+    /// credited, points earned and its application moved on, all in the
+    /// same commit.
+    pub fn pay_order(
+        &self,
+        user: &str,
+        number: &str,
+        method: PaymentMethod,
+        amount: Cents,
+        reference: &str,
+    ) -> Result<Order> {
+        self.active(user, "pay")?;
+        self.atomically(|tx| {
+            let mut o: Versioned<Order> = tx.store.load("order", number)?;
+            if o.user != user {
+                return Err(Error::NotFound {
+                    what: "order",
+                    key: number.into(),
+                });
+            }
+            o.pay(method, amount, reference, tx.now)?;
+            for item in &o.items {
+                if item.uses() > 0 {
+                    tx.changes.quota_add(
+                        QuotaKey {
+                            holder: o.holder.clone(),
+                            platform: o.platform.clone(),
+                            institution: item.package.institution.quota_name(),
+                        },
+                        item.uses(),
+                    );
+                }
+            }
+            let points = points_for(o.due());
+            if points > 0 {
+                tx.insert(&PointsEntry {
+                    id: format!("P{:08}", tx.store.next_id("points")?),
+                    user: user.into(),
+                    delta: points,
+                    reason: format!("订单 {}", o.number),
+                    at: tx.now,
+                })?;
+            }
+            tx.save(&o)?;
+            tx.log(
+                user,
+                LogKind::Order,
+                format!("支付订单 {} {} {}", o.number, o.due(), method.label_zh()),
+            )?;
+            match &o.purpose {
+                OrderPurpose::Application(app) => {
+                    let mut a: Versioned<Application> = tx.store.load("application", app)?;
+                    if a.paid(tx.now)? {
+                        self.complete_application(tx, &mut a)?;
+                    }
+                    tx.save(&a)?;
+                }
+                OrderPurpose::CertificateExtension(serial) => {
+                    self.extend_paid(tx, &o, serial)?;
+                }
+                OrderPurpose::Platform => {}
+            }
+            Ok(o.value.clone())
+        })
+    }
+
+    /// Ask for a refund with an explanation (§15.1 退费申请).
+    pub fn request_refund(&self, user: &str, number: &str, explanation: &str) -> Result<Cents> {
+        self.active(user, "ask for a refund")?;
+        self.atomically(|tx| {
+            let mut o: Versioned<Order> = tx.store.load("order", number)?;
+            if o.user != user {
+                return Err(Error::NotFound {
+                    what: "order",
+                    key: number.into(),
+                });
+            }
+            let amount = o.request_refund(explanation, tx.now)?;
+            tx.save(&o)?;
+            tx.log(
+                user,
+                LogKind::Order,
+                format!("申请退费 {} {amount}", o.number),
+            )?;
+            Ok(amount)
+        })
+    }
+
+    /// Back office: settle a refund. Approving takes back the uses the
+    /// order bought; when some were consumed, the refund is refused.
+    pub fn settle_refund(&self, staff: &str, number: &str, approve: bool) -> Result<Order> {
+        self.require_staff(staff, "settle refunds")?;
+        let consumed = self.atomically(|tx| {
+            let mut o: Versioned<Order> = tx.store.load("order", number)?;
+            let outcome = if approve {
+                Ok(())
+            } else {
+                Err("refused by the back office".to_string())
+            };
+            o.settle_refund(outcome.clone(), tx.now)?;
+            if approve {
+                for item in &o.items {
+                    if item.uses() > 0 {
+                        tx.changes.quota_take(
+                            QuotaKey {
+                                holder: o.holder.clone(),
+                                platform: o.platform.clone(),
+                                institution: item.package.institution.quota_name(),
+                            },
+                            item.uses(),
+                        );
+                    }
+                }
+            }
+            tx.save(&o)?;
+            let user = o.user.clone();
+            let text = if approve {
+                format!("订单 {} 已退费 {}", o.number, o.refund_amount())
+            } else {
+                format!("订单 {} 退费未通过", o.number)
+            };
+            tx.message(&user, Module::Orders, number, "退费结果", text)?;
+            Ok(o.value.clone())
+        });
+        match consumed {
+            // The take failed: some uses are spent; refuse the refund.
+            Err(Error::InvalidState {
+                entity: "quota",
+                state,
+                ..
+            }) => self.atomically(|tx| {
+                let mut o: Versioned<Order> = tx.store.load("order", number)?;
+                o.settle_refund(
+                    Err(format!("the uses bought were consumed (quota {state})")),
+                    tx.now,
+                )?;
+                tx.save(&o)?;
+                Ok(o.value.clone())
+            }),
+            other => other,
+        }
+    }
+
+    /// Ask for an invoice against the invoiceable amount (§15.1 开具发票).
+    pub fn request_invoice(
+        &self,
+        user: &str,
+        number: &str,
+        amount: Cents,
+        title: &str,
+        address: &str,
+    ) -> Result<Cents> {
+        self.active(user, "ask for an invoice")?;
+        self.atomically(|tx| {
+            let mut o: Versioned<Order> = tx.store.load("order", number)?;
+            let t: Versioned<InvoiceTitle> = tx.store.load("invoice title", title)?;
+            let a: Versioned<Address> = tx.store.load("address", address)?;
+            if o.user != user || t.user != user || a.user != user {
+                return Err(Error::NotFound {
+                    what: "order, title or address",
+                    key: number.into(),
+                });
+            }
+            o.request_invoice(amount, t.value.clone(), a.value.clone(), tx.now)?;
+            tx.save(&o)?;
+            tx.log(
+                user,
+                LogKind::Order,
+                format!("申请开票 {} {amount}", o.number),
+            )?;
+            Ok(o.invoiceable())
+        })
+    }
+
+    // ----- my trading platforms -----
+
+    fn holders_of(&self, user: &str) -> Result<Vec<(String, String, Holder)>> {
+        let (_, card) = self.card_of(user, "view platforms")?;
+        let mut v = vec![(card.id_number.clone(), card.name.clone(), Holder::Person)];
+        for e in self.store.find_by::<Enterprise>("member", user)? {
+            v.push((
+                e.data.credit_code.clone(),
+                e.data.name.clone(),
+                Holder::Enterprise(e.data.credit_code.clone()),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// My trading platforms (§12): every platform the person or their
+    /// enterprises opened, with the uses left of each CA and seal package.
+    pub fn my_platforms(&self, user: &str) -> Result<Vec<PlatformSummary>> {
+        let holders = self.holders_of(user)?;
+        let mut out: Vec<PlatformSummary> = Vec::new();
+        for p in self.store.all::<Platform>()? {
+            let mut quotas = Vec::new();
+            for (id, name, _) in &holders {
+                for kind in [InstitutionKind::Ca, InstitutionKind::Seal] {
+                    let key = QuotaKey {
+                        holder: id.clone(),
+                        platform: p.code.clone(),
+                        institution: kind.quota_name(),
+                    };
+                    if let Some(remaining) = self.store.quota(&key)? {
+                        quotas.push(PlatformQuota {
+                            holder: id.clone(),
+                            holder_name: name.clone(),
+                            institution: kind,
+                            remaining,
+                        });
+                    }
+                }
+            }
+            if !quotas.is_empty() {
+                out.push(PlatformSummary {
+                    platform: p.value,
+                    quotas,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Open a new platform, extend one or buy anew (§12; also "open a CA
+    /// on the spot" while scanning, §17): an order of packages for the
+    /// person or an enterprise the user belongs to.
+    pub fn order_packages(
+        &self,
+        user: &str,
+        holder: &Holder,
+        platform: &str,
+        items: &[(String, u32)],
+        coupon: Option<&str>,
+    ) -> Result<Order> {
+        let (_, card) = self.card_of(user, "order packages")?;
+        let (enterprise, holder_id) = match holder {
+            Holder::Person => (None, card.id_number.clone()),
+            Holder::Enterprise(code) => {
+                let e: Versioned<Enterprise> = self.store.load("enterprise", code)?;
+                e.require_active("order packages for")?;
+                if !e.is_member(user) {
+                    return Err(crate::domain::forbidden(
+                        user,
+                        "order for the enterprise",
+                        "not a member",
+                    ));
+                }
+                (Some((code.clone(), e.data.name.clone())), code.clone())
+            }
+        };
+        self.atomically(|tx| {
+            self.place_order(
+                tx,
+                user,
+                enterprise.clone(),
+                &holder_id,
+                platform,
+                items,
+                OrderPurpose::Platform,
+                coupon,
+                &[PackageKind::New, PackageKind::Extension],
+            )
+        })
+    }
+
+    // ----- addresses and invoice titles -----
+
+    fn clear_default_addresses(tx: &mut Tx<'_, S>, user: &str, except: &str) -> Result<()> {
+        for mut a in tx.store.find_by::<Address>("user", user)? {
+            if a.default && a.id != except {
+                a.default = false;
+                tx.save(&a)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Add a mailing address (§15.2); the first one is the default.
+    pub fn add_address(&self, user: &str, input: AddressInput) -> Result<Address> {
+        self.active(user, "add addresses")?;
+        let id = self.id("address", "D")?;
+        let mut a = input.validate(id, user.into())?;
+        self.atomically(|tx| {
+            let existing = tx.store.find_by::<Address>("user", user)?;
+            if existing.len() >= 20 {
+                return Err(invalid_state(
+                    "address book",
+                    "full (20 addresses)",
+                    "add to",
+                ));
+            }
+            if existing.is_empty() {
+                a.default = true;
+            }
+            if a.default {
+                Self::clear_default_addresses(tx, user, &a.id)?;
+            }
+            tx.insert(&a)?;
+            Ok(a.clone())
+        })
+    }
+
+    /// Edit an address.
+    pub fn update_address(&self, user: &str, id: &str, input: AddressInput) -> Result<Address> {
+        self.active(user, "edit addresses")?;
+        let new = input.validate(id.into(), user.into())?;
+        self.atomically(|tx| {
+            let mut a: Versioned<Address> = tx.store.load("address", id)?;
+            if a.user != user {
+                return Err(Error::NotFound {
+                    what: "address",
+                    key: id.into(),
+                });
+            }
+            let was_default = a.default;
+            a.value = new.clone();
+            a.default = new.default || was_default;
+            if a.default {
+                Self::clear_default_addresses(tx, user, id)?;
+            }
+            tx.save(&a)?;
+            Ok(a.value.clone())
+        })
+    }
+
+    /// Delete an address; when it was the default, the oldest left becomes it.
+    pub fn delete_address(&self, user: &str, id: &str) -> Result<()> {
+        self.active(user, "delete addresses")?;
+        self.atomically(|tx| {
+            let a: Versioned<Address> = tx.store.load("address", id)?;
+            if a.user != user {
+                return Err(Error::NotFound {
+                    what: "address",
+                    key: id.into(),
+                });
+            }
+            tx.changes.delete(&a);
+            if a.default
+                && let Some(mut next) = tx
+                    .store
+                    .find_by::<Address>("user", user)?
+                    .into_iter()
+                    .find(|x| x.id != id)
+            {
+                next.default = true;
+                tx.save(&next)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The addresses, the default first.
+    pub fn addresses(&self, user: &str) -> Result<Vec<Address>> {
+        self.active(user, "list addresses")?;
+        let mut v: Vec<Address> = self
+            .store
+            .find_by::<Address>("user", user)?
+            .into_iter()
+            .map(|a| a.value)
+            .collect();
+        v.sort_by_key(|a| !a.default);
+        Ok(v)
+    }
+
+    fn clear_default_titles(tx: &mut Tx<'_, S>, user: &str, except: &str) -> Result<()> {
+        for mut t in tx.store.find_by::<InvoiceTitle>("user", user)? {
+            if t.default && t.id != except {
+                t.default = false;
+                tx.save(&t)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Add an invoice title (§15.3); the first one is the default.
+    pub fn add_invoice_title(&self, user: &str, input: InvoiceTitleInput) -> Result<InvoiceTitle> {
+        self.active(user, "add invoice titles")?;
+        let id = self.id("title", "T")?;
+        let mut t = input.validate(id, user.into())?;
+        self.atomically(|tx| {
+            let existing = tx.store.find_by::<InvoiceTitle>("user", user)?;
+            if existing.len() >= 20 {
+                return Err(invalid_state(
+                    "invoice titles",
+                    "full (20 titles)",
+                    "add to",
+                ));
+            }
+            if existing.is_empty() {
+                t.default = true;
+            }
+            if t.default {
+                Self::clear_default_titles(tx, user, &t.id)?;
+            }
+            tx.insert(&t)?;
+            Ok(t.clone())
+        })
+    }
+
+    /// Edit an invoice title.
+    pub fn update_invoice_title(
+        &self,
+        user: &str,
+        id: &str,
+        input: InvoiceTitleInput,
+    ) -> Result<InvoiceTitle> {
+        self.active(user, "edit invoice titles")?;
+        let new = input.validate(id.into(), user.into())?;
+        self.atomically(|tx| {
+            let mut t: Versioned<InvoiceTitle> = tx.store.load("invoice title", id)?;
+            if t.user != user {
+                return Err(Error::NotFound {
+                    what: "invoice title",
+                    key: id.into(),
+                });
+            }
+            let was_default = t.default;
+            t.value = new.clone();
+            t.default = new.default || was_default;
+            if t.default {
+                Self::clear_default_titles(tx, user, id)?;
+            }
+            tx.save(&t)?;
+            Ok(t.value.clone())
+        })
+    }
+
+    /// Delete an invoice title.
+    pub fn delete_invoice_title(&self, user: &str, id: &str) -> Result<()> {
+        self.active(user, "delete invoice titles")?;
+        self.atomically(|tx| {
+            let t: Versioned<InvoiceTitle> = tx.store.load("invoice title", id)?;
+            if t.user != user {
+                return Err(Error::NotFound {
+                    what: "invoice title",
+                    key: id.into(),
+                });
+            }
+            tx.changes.delete(&t);
+            if t.default
+                && let Some(mut next) = tx
+                    .store
+                    .find_by::<InvoiceTitle>("user", user)?
+                    .into_iter()
+                    .find(|x| x.id != id)
+            {
+                next.default = true;
+                tx.save(&next)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The invoice titles matching `search` (all when `None`), default first.
+    pub fn invoice_titles(&self, user: &str, search: Option<&str>) -> Result<Vec<InvoiceTitle>> {
+        self.active(user, "list invoice titles")?;
+        let mut v: Vec<InvoiceTitle> = self
+            .store
+            .find_by::<InvoiceTitle>("user", user)?
+            .into_iter()
+            .map(|t| t.value)
+            .filter(|t| search.is_none_or(|q| t.matches(q)))
+            .collect();
+        v.sort_by_key(|t| !t.default);
+        Ok(v)
+    }
+
+    // ----- points and coupons -----
+
+    /// Points: the balance and the entries, newest first (§15.6).
+    pub fn points(&self, user: &str) -> Result<(i64, Vec<PointsEntry>)> {
+        self.active(user, "view points")?;
+        let mut v: Vec<PointsEntry> = self
+            .store
+            .find_by::<PointsEntry>("user", user)?
+            .into_iter()
+            .map(|p| p.value)
+            .collect();
+        v.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok((v.iter().map(|p| p.delta).sum(), v))
+    }
+
+    /// Back office: give a user a coupon.
+    pub fn issue_coupon(
+        &self,
+        staff: &str,
+        user: &str,
+        discount: Cents,
+        minimum: Cents,
+        valid_until: Date,
+    ) -> Result<Coupon> {
+        self.require_staff(staff, "issue coupons")?;
+        self.active(user, "receive coupons")?;
+        if discount == Cents(0) {
+            return Err(Error::param("discount", "must be more than zero"));
+        }
+        let code = format!("YH{}", self.random_hex(6)?.to_uppercase());
+        let c = Coupon {
+            code,
+            user: user.into(),
+            discount,
+            minimum,
+            valid_until,
+            used_on: None,
+        };
+        self.atomically(|tx| tx.insert(&c))?;
+        Ok(c)
+    }
+
+    /// The user's coupons.
+    pub fn coupons(&self, user: &str) -> Result<Vec<Coupon>> {
+        self.active(user, "view coupons")?;
+        Ok(self
+            .store
+            .find_by::<Coupon>("user", user)?
+            .into_iter()
+            .map(|c| c.value)
+            .collect())
+    }
+}
