@@ -275,6 +275,45 @@ pub trait QrStore: Send + Sync {
     fn purge_expired(&self, now: SystemTime) -> Result<usize>;
 }
 
+/// A shared store is a store (a verifier and the workflow services can
+/// hold the same backend).
+impl<T: QrStore + ?Sized> QrStore for Arc<T> {
+    fn put_pending(&self, tx: PendingTransaction) -> Result<()> {
+        (**self).put_pending(tx)
+    }
+    fn consume(&self, transaction: &[u8; 16], now: SystemTime) -> Result<Consumed> {
+        (**self).consume(transaction, now)
+    }
+    fn charge(
+        &self,
+        key: &QuotaKey,
+        transaction: &[u8; 16],
+    ) -> Result<std::result::Result<Charge, ChargeRefused>> {
+        (**self).charge(key, transaction)
+    }
+    fn set_quota(&self, key: &QuotaKey, uses: u64) -> Result<()> {
+        (**self).set_quota(key, uses)
+    }
+    fn quota(&self, key: &QuotaKey) -> Result<Option<u64>> {
+        (**self).quota(key)
+    }
+    fn record(&self, entry: ScanRecord) -> Result<()> {
+        (**self).record(entry)
+    }
+    fn records(&self) -> Result<Vec<ScanRecord>> {
+        (**self).records()
+    }
+    fn log(&self, entry: OperationLogEntry) -> Result<()> {
+        (**self).log(entry)
+    }
+    fn logs(&self, user: &str) -> Result<Vec<OperationLogEntry>> {
+        (**self).logs(user)
+    }
+    fn purge_expired(&self, now: SystemTime) -> Result<usize> {
+        (**self).purge_expired(now)
+    }
+}
+
 #[derive(Default)]
 struct MemoryInner {
     pending: HashMap<[u8; 16], PendingTransaction>,

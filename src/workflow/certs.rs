@@ -46,7 +46,10 @@ impl<S: Store> Services<S> {
             Holder::Person => Ok((card.id_number.clone(), card.name.clone(), None)),
             Holder::Enterprise(code) => {
                 let e: Versioned<Enterprise> = self.store.load("enterprise", code)?;
-                e.require_admin(user, action)?;
+                e.require_active(action)?;
+                if !e.is_member(user) {
+                    return Err(forbidden(user, action, "not a member of the enterprise"));
+                }
                 Ok((
                     code.clone(),
                     e.data.name.clone(),
@@ -57,7 +60,8 @@ impl<S: Store> Services<S> {
     }
 
     /// Apply for a certificate (§6): mobile or USB key, personal or an
-    /// enterprise's (by its administrator). The first application of a
+    /// enterprise's (by a member: each member holds the enterprise's mobile
+    /// certificate, §6.1). The first application of a
     /// holder and medium is reviewed; later ones go straight to payment.
     /// One login certificate per person.
     #[allow(clippy::too_many_arguments)]
@@ -416,6 +420,126 @@ impl<S: Store> Services<S> {
             .try_load::<CaRecords>("ca")?
             .map(|r| r.value.state)
             .unwrap_or_default())
+    }
+}
+
+/// The certificate status of the CA's records in a store, for verifiers
+/// on the same backend (a [`StatusSource`](crate::cert::StatusSource)).
+pub struct StoreStatus<S: Store> {
+    store: std::sync::Arc<S>,
+    ca: crate::cert::CertificateAuthority,
+}
+
+impl<S: Store> crate::cert::StatusSource for StoreStatus<S> {
+    fn status(
+        &self,
+        cert: &Certificate,
+        at: std::time::SystemTime,
+    ) -> crate::cert::RevocationStatus {
+        match self.store.try_load::<CaRecords>("ca") {
+            Ok(r) => {
+                let state = r.map(|r| r.value.state).unwrap_or_default();
+                crate::cert::StatusSource::status(
+                    &ManagedCa::with_state(self.ca.clone(), state),
+                    cert,
+                    at,
+                )
+            }
+            Err(_) => crate::cert::RevocationStatus::Unknown,
+        }
+    }
+}
+
+impl<S: Store> Services<S> {
+    /// A status source over this store's CA records.
+    pub fn status_source(&self) -> StoreStatus<S> {
+        StoreStatus {
+            store: self.store.clone(),
+            ca: self.config.ca.clone(),
+        }
+    }
+
+    /// The encryption certificate that pairs with a downloaded signing
+    /// certificate (the double-certificate system): same holder, medium
+    /// and validity end, for the encryption key the phone holds.
+    pub fn download_encryption_certificate(
+        &self,
+        user: &str,
+        signing_serial: &str,
+        public_key: &PublicKey,
+    ) -> Result<Download> {
+        self.active(user, "download certificates")?;
+        let cert = self.atomically(|tx| {
+            let h: Versioned<CertHolding> = tx.store.load("certificate", signing_serial)?;
+            if h.user != user {
+                return Err(forbidden(
+                    user,
+                    "download the encryption certificate",
+                    "not the applicant",
+                ));
+            }
+            if h.usage != CertUsage::Sign || h.superseded_by.is_some() {
+                return Err(invalid_state(
+                    "certificate",
+                    "not a current signing certificate",
+                    "pair an encryption certificate with",
+                ));
+            }
+            let paired = tx
+                .store
+                .find_by::<CertHolding>("user", user)?
+                .into_iter()
+                .any(|x| x.usage == CertUsage::Encrypt && x.application == h.serial);
+            if paired {
+                return Err(invalid_state(
+                    "signing certificate",
+                    "paired already",
+                    "pair",
+                ));
+            }
+            let sign = Certificate::from_der(&h.der)?;
+            let subject = match &h.holder {
+                Holder::Person => crate::cert::Holder::person(&h.holder_name, &h.holder_id)?,
+                Holder::Enterprise(code) => crate::cert::Holder::enterprise(&h.holder_name, code)?,
+            };
+            let days = sign
+                .not_after()
+                .duration_since(tx.now)
+                .map(|d| d.as_secs() / 86_400)
+                .unwrap_or(0);
+            if days == 0 {
+                return Err(invalid_state("signing certificate", "expired", "pair"));
+            }
+            let mut records = Self::ca_records(tx)?;
+            let mut ca = ManagedCa::with_state(self.config.ca.clone(), records.state.clone());
+            let req = EndEntityRequest {
+                holder: subject,
+                usage: CertUsage::Encrypt,
+                medium: h.medium,
+                public_key: *public_key,
+                not_before: tx.now,
+                days: u32::try_from(days).unwrap_or(3650),
+            };
+            let cert = self.with_rng(|r| ca.issue(&req, tx.now, r))??;
+            records.state = ca.state();
+            tx.save(&records)?;
+            tx.insert(&CertHolding {
+                serial: cert.serial_hex(),
+                usage: CertUsage::Encrypt,
+                application: h.serial.clone(),
+                issued: tx.now,
+                superseded_by: None,
+                der: cert.der().to_vec(),
+                ..h.value.clone()
+            })?;
+            tx.log(
+                user,
+                LogKind::Certificate,
+                format!("下载加密证书 {}", cert.serial_hex()),
+            )?;
+            Ok(cert)
+        })?;
+        self.download_view(cert)
     }
 }
 

@@ -22,7 +22,7 @@ pub mod reference;
 mod seals;
 
 pub use account::{FaceSample, FaceVerifier, MemorySms, ReferenceFaceVerifier, SmsGateway};
-pub use certs::{CertAction, Download};
+pub use certs::{CertAction, Download, StoreStatus};
 pub use enterprise::{ClaimInput, JoinInput};
 pub use orders::{OrderFilter, PlatformQuota, PlatformSummary};
 

@@ -10,7 +10,10 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::{Config, ManualClock, MemorySms, ReferenceFaceVerifier, Services};
-use crate::cert::{CaConfig, Certificate, CertificateAuthority, parse_dn};
+use crate::cert::{
+    CaConfig, CertUsage, Certificate, CertificateAuthority, EndEntityRequest, Holder as CertHolder,
+    Medium, parse_dn,
+};
 use crate::crypto::PrivateKey;
 use crate::domain::Cents;
 use crate::domain::account::{IdCard, Sex};
@@ -99,10 +102,23 @@ impl Reference {
             &mut rng,
         )?;
         let ca_cert = ca.certificate().clone();
+        // The seal maker signs seals with its own signing certificate.
+        let seal_maker_key = PrivateKey::generate(&mut rng);
+        let seal_maker_cert = ca.issue(
+            &EndEntityRequest {
+                holder: CertHolder::enterprise("新疆电子印章制作中心", &credit_code("MA1HJK770")?)?,
+                usage: CertUsage::Sign,
+                medium: Medium::UsbKey,
+                public_key: seal_maker_key.public_key(),
+                not_before: start_time() - Duration::from_secs(3600),
+                days: 3000,
+            },
+            &mut rng,
+        )?;
         let sms = Arc::new(MemorySms::default());
         let config = Config {
-            seal_maker_key: ca_key.clone(),
-            seal_maker_cert: ca_cert.clone(),
+            seal_maker_key,
+            seal_maker_cert,
             ca,
             desk: ServiceDesk {
                 hotline: "400-880-1234".into(),

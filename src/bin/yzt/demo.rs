@@ -1,29 +1,31 @@
-//! `yzt demo`: a short, readable run through the crypto core and the
-//! certificates. Later capabilities (seals, QR, workflows) extend the story.
+//! `yzt demo`: the whole story on the in-memory backend — two people,
+//! an enterprise, certificates, seals, a trading platform's QR codes for
+//! all six actions, money, a frozen certificate, the reports and logs.
 
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant, SystemTime};
-
-use yizhengtong::cert::Certificate;
-use yizhengtong::crypto::sm3;
-use yizhengtong::qr::{
-    Action, ActionInput, Identity, MemoryQrStore, Outcome, PlatformEntry, PlatformRegistry,
-    QrStore, QuotaKey, Request, Verifier, VerifierConfig, respond, scan,
-};
-
-use yizhengtong::cert::{
-    CaConfig, CertUsage, CertificateAuthority, CertificateDetail, CertificateWallet, Crl,
-    EndEntityRequest, Holder, IntendedUse, ManagedCa, Medium, VerifyOptions, parse_dn,
-    verify_chain,
-};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use yizhengtong::Error;
-use yizhengtong::crypto::container::{ContainerParams, KeyContainer};
-use yizhengtong::crypto::{CiphertextFormat, DEFAULT_USER_ID, PrivateKey, Signature, hex_digest};
-use yizhengtong::seal::{
-    SealKind, SealRequest, SealVerifyOptions, SealVersion, StampRequest, StepStatus, key_signer,
-    make_seal, stamp, verify_signature,
+use yizhengtong::cert::{
+    CertUsage, Certificate, CertificateWallet, EndEntityRequest, Holder as CertHolder, Medium,
 };
+use yizhengtong::crypto::container::ContainerParams;
+use yizhengtong::crypto::{CiphertextFormat, PrivateKey, sm3};
+use yizhengtong::domain::application::{Holder, JoinVia};
+use yizhengtong::domain::content::Filter;
+use yizhengtong::domain::enterprise::{EnterpriseData, EnterpriseKind, LegalRep};
+use yizhengtong::domain::order::{Order, PaymentMethod};
+use yizhengtong::domain::profile::{AddressInput, InvoiceTitleInput, TitleKind};
+use yizhengtong::domain::{Cents, DateRange, Document};
+use yizhengtong::qr::{
+    Action, ActionInput, Identity, Outcome, PlatformEntry, PlatformRegistry, Request, Verifier,
+    VerifierConfig, respond, scan,
+};
+use yizhengtong::seal::SealKind;
+use yizhengtong::store::MemoryStore;
+use yizhengtong::time::Date;
+use yizhengtong::workflow::reference::{self, PLATFORM, Reference, STAFF, packages};
+use yizhengtong::workflow::{CertAction, ClaimInput, Clock, JoinInput, Services};
 
 struct Steps {
     n: usize,
@@ -34,287 +36,339 @@ struct Steps {
 impl Steps {
     fn step(&mut self, what: &str) {
         self.n += 1;
-        println!("[{}/{}] {what}", self.n, self.total);
+        println!(
+            "[{}/{}] {what} ({:.2} s)",
+            self.n,
+            self.total,
+            self.start.elapsed().as_secs_f64()
+        );
     }
     fn detail(&self, text: impl AsRef<str>) {
         println!("      {}", text.as_ref());
     }
 }
 
-fn certificates(
-    s: &mut Steps,
-    key: &PrivateKey,
-    rng: &mut impl rand::CryptoRng,
+fn fail(what: impl Into<String>) -> Error {
+    Error::param("demo", what.into())
+}
+
+fn pkg(id: &str) -> Vec<(String, u32)> {
+    vec![(id.to_string(), 1)]
+}
+
+fn pay(
+    s: &Services<MemoryStore>,
+    user: &str,
+    o: &Order,
+    method: PaymentMethod,
 ) -> Result<(), Error> {
-    let now = SystemTime::now();
-    s.step("A CA sets up: root, then an issuing CA (pathLen 0) with a CRL address");
-    let root = CertificateAuthority::create_root(
-        PrivateKey::generate(rng),
-        parse_dn("C=CN,O=Demo Trust Services,CN=Demo SM2 Root CA")?,
-        now,
-        3650,
-        CaConfig::default(),
-        rng,
+    s.pay_order(
+        user,
+        &o.number,
+        method,
+        o.due(),
+        &format!("pay-{}", o.number),
     )?;
-    let issuing_key = PrivateKey::generate(rng);
-    let issuing_cert = root.issue_ca(
-        &issuing_key.public_key(),
-        parse_dn("C=CN,O=Demo Trust Services,CN=Demo SM2 Issuing CA")?,
-        now,
-        1825,
-        Some(0),
-        rng,
-    )?;
-    let config = CaConfig {
-        crl_url: Some("http://crl.demo.example/issuing.crl".into()),
-        ..CaConfig::default()
-    };
-    let mut ca = ManagedCa::new(CertificateAuthority::from_parts(
-        issuing_key,
-        issuing_cert.clone(),
-        config,
-    )?);
-    s.detail(format!("root    {}", root.certificate().subject()));
-    s.detail(format!("issuing {}", issuing_cert.subject()));
+    Ok(())
+}
 
-    s.step("The bidder's mobile signing certificate is issued and downloaded with the PIN");
-    let cert = ca.issue(
-        &EndEntityRequest {
-            holder: Holder::person("欧勇", "11010519491231002X")?,
-            usage: CertUsage::Sign,
-            medium: Medium::Mobile,
-            public_key: key.public_key(),
-            not_before: now,
-            days: 365,
-        },
-        now,
-        rng,
-    )?;
-    let mut wallet = CertificateWallet::new();
-    let params = ContainerParams {
-        iterations: 20_000,
-        ..ContainerParams::default()
-    };
-    wallet.download(cert.clone(), key, "246810", Some("246810"), params, rng)?;
-    let d = CertificateDetail::of(&cert)?;
-    s.detail(format!(
-        "证书名称 {}  身份证号 {}  证书类型 {}",
-        d.name, d.id_number, d.cert_type
-    ));
-    s.detail(format!("有效期限 {}  颁发机构 {}", d.validity, d.issuer));
+/// A phone: its keys and the PIN wallet.
+struct Phone {
+    wallet: CertificateWallet,
+    pin: &'static str,
+}
 
-    s.step("A platform verifies the chain; the CA freezes the certificate and the CRL says so");
-    let anchors = [root.certificate().clone()];
-    let inter = [issuing_cert];
-    let mut opts = VerifyOptions::at(now);
-    opts.usage = IntendedUse::Signature;
-    let chain = verify_chain(&cert, &inter, &anchors, &opts)?;
-    s.detail(format!(
-        "chain of {} verified; status {}",
-        chain.certificates.len(),
-        ca.status(&cert.serial_hex(), now)?.user_status.label_zh()
-    ));
-    ca.freeze(&cert.serial_hex(), now)?;
-    let crl = Crl::from_der(&ca.crl(now, Duration::from_secs(7 * 86_400), rng)?)?;
-    let crls = [crl];
-    opts.crls = &crls;
-    match verify_chain(&cert, &inter, &anchors, &opts) {
-        Err(e) => s.detail(format!("after freezing: {e}")),
-        Ok(_) => return Err(Error::param("demo", "a frozen certificate verified")),
+impl Phone {
+    fn download(
+        &mut self,
+        cert: Certificate,
+        key: &PrivateKey,
+        rng: &mut impl rand::CryptoRng,
+    ) -> Result<(), Error> {
+        let params = ContainerParams {
+            iterations: 20_000,
+            ..ContainerParams::default()
+        };
+        let confirm = (!self.wallet.pin_is_set()).then_some(self.pin);
+        self.wallet
+            .download(cert, key, self.pin, confirm, params, rng)?;
+        Ok(())
     }
-    ca.unfreeze(&cert.serial_hex(), now)?;
-    s.detail(format!(
-        "unfrozen: status {}",
-        ca.status(&cert.serial_hex(), now)?.user_status.label_zh()
-    ));
+}
 
-    s.step("The seal-making authority makes a contract seal bound to the bidder's certificate");
-    let maker_key = PrivateKey::generate(rng);
-    let maker_cert = ca.issue(
-        &EndEntityRequest {
-            holder: Holder::enterprise("演示电子印章制作中心", "9165010039960151X0")?,
-            usage: CertUsage::Sign,
-            medium: Medium::UsbKey,
-            public_key: maker_key.public_key(),
-            not_before: now,
-            days: 365,
-        },
-        now,
-        rng,
-    )?;
-    // A tiny PNG: the 8-byte signature and an IHDR chunk are enough for the
-    // seal; a real one is the scanned or drawn seal image.
-    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    png.extend_from_slice(&[0, 0, 0, 64, 0, 0, 0, 64, 8, 6, 0, 0, 0]);
-    let seal = make_seal(
-        &SealRequest {
-            version: SealVersion::V4,
-            kind: SealKind::ContractSeal,
-            name: "欧勇合同专用章".into(),
-            es_id: "6501000000000001".into(),
-            vendor_id: "YZT".into(),
-            image: png,
-            width_mm: 40,
-            height_mm: 40,
-            holder_certs: vec![cert.clone()],
-            created: now,
-            valid_start: now,
-            valid_end: now + Duration::from_secs(300 * 86_400),
-            ext_datas: vec![],
-            time_stamp: None,
-        },
-        &maker_key,
-        &maker_cert,
-        rng,
-    )?;
-    s.detail(format!(
-        "seal {} ({} bytes, GB/T 38540 v4)",
-        seal.info.property.name,
-        seal.raw.len()
-    ));
+fn svg(text: &str) -> Vec<u8> {
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><circle cx="100" cy="100" r="95" fill="none" stroke="#d00" stroke-width="6"/><text x="100" y="110" text-anchor="middle" fill="#d00">{text}</text></svg>"##
+    )
+    .into_bytes()
+}
+
+pub fn run() -> Result<(), Error> {
+    let mut rng = rand::rng();
+    let mut s = Steps {
+        n: 0,
+        total: 12,
+        start: Instant::now(),
+    };
+    println!("yizhengtong demo: one certificate for every trading platform (in-memory backend)\n");
+
+    s.step("The CA's service opens: root CA, the trading platform C1100005553 and its CA and seal packages");
+    let w = Reference::new(rand::random())?;
+    let svc = &w.services;
+    for p in svc.packages(PLATFORM)? {
+        s.detail(format!("{} — {} ({} uses)", p.name, p.price, p.uses));
+    }
 
     s.step(
-        "The bidder stamps the tender with the PIN-protected key; the platform verifies each step",
+        "欧勇 registers with an SMS code, accepts privacy agreement v3 and passes real-name checks",
     );
-    let tender = b"<Tender lot=\"7\" amount=\"1280000.00\"/>";
-    let signer_key = wallet.unlock(0, "246810")?;
-    let signed = stamp(
-        &StampRequest {
-            seal: &seal,
-            signer_cert: &cert,
-            data_hash: yizhengtong::crypto::sm3(tender),
-            property: "/Doc_0/Signs/Sign_0/Signature.xml",
-            time: now,
-            ext_datas: vec![],
-            time_stamp: None,
-        },
-        key_signer(&signer_key, rng),
-    )?;
-    let opts = SealVerifyOptions {
-        anchors: &anchors,
-        intermediates: &inter,
-        ..Default::default()
-    };
-    let report = verify_signature(&signed, Some(tender), &opts);
-    let passed: Vec<&str> = report
-        .steps
-        .iter()
-        .filter(|st| st.status == StepStatus::Passed)
-        .map(|st| st.step)
-        .collect();
-    s.detail(format!("passed: {}", passed.join(", ")));
-    if !report.valid {
-        return Err(Error::param("demo", "the stamped tender did not verify"));
+    let card = reference::id_card("欧勇", "19850312", 1)?;
+    svc.request_sms_code("18600008621")?;
+    let code = w.sms.last_code("18600008621").unwrap_or_default();
+    s.detail(format!("SMS to 186****8621: code {code}"));
+    if svc
+        .login_sms("18600008621", &code, reference::DEVICE, None)
+        .is_err()
+    {
+        s.detail("logging in without accepting the privacy agreement is refused");
     }
-    let altered = verify_signature(
-        &signed,
-        Some(b"<Tender lot=\"7\" amount=\"1980000.00\"/>"),
-        &opts,
-    );
+    w.clock.advance(Duration::from_secs(61));
+    let admin = w.verified_user("18600008621", &card)?;
     s.detail(format!(
-        "an altered tender fails: {}",
-        altered.failed().join(", ")
+        "account {admin}: ID card {} confirmed, face check with a read-aloud number passed",
+        yizhengtong::ids::mask_id_number(&card.id_number)
     ));
 
-    qr_story(
-        s,
-        ca,
-        root.certificate().clone(),
-        &inter[0],
-        cert,
-        key,
-        seal,
-        rng,
-    )
-}
+    s.step("欧勇 claims 乌鲁木齐诚悦网络科技有限公司: back-office review, order, payment");
+    let code = reference::credit_code("MA1GGA2L0")?;
+    let legal = reference::id_card("邱秀芳", "19700101", 2)?;
+    let (claim, order) = svc.claim_enterprise(
+        &admin,
+        ClaimInput {
+            data: EnterpriseData {
+                kind: EnterpriseKind::Enterprise,
+                name: "乌鲁木齐诚悦网络科技有限公司".into(),
+                credit_code: code.clone(),
+                legal: LegalRep {
+                    name: legal.name.clone(),
+                    id_number: legal.id_number.clone(),
+                    phone: "18600008888".into(),
+                },
+                licence: Document::upload("business licence", b"licence scan")?,
+                letter: Document::upload("authorisation letter", b"signed letter")?,
+            },
+            platform: PLATFORM.into(),
+            packages: vec![
+                (packages::ENTERPRISE_CA.into(), 1),
+                (packages::ENTERPRISE_SEAL.into(), 1),
+            ],
+            coupon: None,
+        },
+    )?;
+    s.detail(format!("order {} due {}", order.number, order.due()));
+    svc.approve_audit(STAFF, claim.audit.as_deref().unwrap_or_default())?;
+    pay(svc, &admin, &order, PaymentMethod::WeChatPay)?;
+    if svc
+        .pay_order(
+            &admin,
+            &order.number,
+            PaymentMethod::WeChatPay,
+            order.due(),
+            "again",
+        )
+        .is_err()
+    {
+        s.detail("paying the same order again is refused");
+    }
+    let ent = svc.enterprise(&admin, &code)?;
+    s.detail(format!(
+        "{} ({}) administered by {}",
+        ent.data.name, ent.data.credit_code, ent.admin_name
+    ));
 
-fn write(ca: &RwLock<ManagedCa>) -> Result<std::sync::RwLockWriteGuard<'_, ManagedCa>, Error> {
-    ca.write()
-        .map_err(|_| Error::param("demo", "CA lock poisoned"))
-}
+    s.step("宋世奇 registers, searches the enterprise, applies to join; the administrator approves; he pays");
+    let card2 = reference::id_card("宋世奇", "19900505", 3)?;
+    let member = w.verified_user("18600001111", &card2)?;
+    if let Err(e) = svc.search_enterprises(&member, "乌鲁木齐") {
+        s.detail(format!("search \"乌鲁木齐\": {e}"));
+    }
+    let found = svc.search_enterprises(&member, "乌鲁木齐诚悦")?;
+    s.detail(format!(
+        "search \"乌鲁木齐诚悦\": {} result(s)",
+        found.len()
+    ));
+    let today = Date::from_time(w.clock.now());
+    let period = DateRange::new("period", today, today.add_days(180))?;
+    let (join, join_order) = svc.join_enterprise(
+        &member,
+        JoinInput {
+            enterprise: code.clone(),
+            via: JoinVia::Application {
+                reason: "公司投标专员，负责电子标书签章".into(),
+            },
+            admin_name: String::new(),
+            admin_phone_last_four: String::new(),
+            platform: PLATFORM.into(),
+            packages: pkg(packages::PERSON_CA),
+            seals: vec![SealKind::CompanySeal],
+            period,
+        },
+    )?;
+    let pending = svc.audits_to_review(&admin, None, Some("pending"))?;
+    s.detail(format!(
+        "the administrator sees {} pending audit(s): {}",
+        pending.len(),
+        pending[0].kind.label_zh()
+    ));
+    svc.approve_audit(&admin, join.audit.as_deref().unwrap_or_default())?;
+    pay(svc, &member, &join_order, PaymentMethod::Alipay)?;
+    s.detail(format!(
+        "members now: {}",
+        svc.enterprise(&admin, &code)?.members.len()
+    ));
 
-#[allow(clippy::too_many_arguments)]
-fn qr_story(
-    s: &mut Steps,
-    ca: ManagedCa,
-    root: Certificate,
-    issuing: &Certificate,
-    sign_cert: Certificate,
-    sign_key: &PrivateKey,
-    seal: yizhengtong::seal::Seal,
-    rng: &mut impl rand::CryptoRng,
-) -> Result<(), Error> {
-    let now = SystemTime::now();
-    let ca = Arc::new(RwLock::new(ca));
-    let ee = |holder: Holder, usage: CertUsage, key: &PrivateKey| EndEntityRequest {
-        holder,
-        usage,
-        medium: Medium::Mobile,
-        public_key: key.public_key(),
-        not_before: now,
-        days: 365,
+    s.step("Certificates: applied for, reviewed the first time, paid, generated on the phones and downloaded with a PIN");
+    let mut admin_phone = Phone {
+        wallet: CertificateWallet::new(),
+        pin: "246810",
     };
+    let mut member_phone = Phone {
+        wallet: CertificateWallet::new(),
+        pin: "135790",
+    };
+    let issue = |who: &str,
+                 phone: &mut Phone,
+                 holder: Holder|
+     -> Result<(Certificate, PrivateKey, Certificate, PrivateKey), Error> {
+        let (app, o) = svc.apply_certificate(
+            who,
+            holder,
+            Medium::Mobile,
+            CertUsage::Sign,
+            PLATFORM,
+            &pkg(packages::ENTERPRISE_CA),
+            None,
+        )?;
+        pay(svc, who, &o, PaymentMethod::WeChatPay)?;
+        if let Some(a) = &app.audit {
+            svc.approve_audit(STAFF, a)?;
+        }
+        let key = PrivateKey::generate(&mut rand::rng());
+        let d = svc.download_certificate(who, &app.id, &key.public_key())?;
+        let enc_key = PrivateKey::generate(&mut rand::rng());
+        let e = svc.download_encryption_certificate(
+            who,
+            &d.certificate.serial_hex(),
+            &enc_key.public_key(),
+        )?;
+        phone.download(d.certificate.clone(), &key, &mut rand::rng())?;
+        phone.download(e.certificate.clone(), &enc_key, &mut rand::rng())?;
+        Ok((d.certificate, key, e.certificate, enc_key))
+    };
+    let (admin_cert, _admin_key, _, _) =
+        issue(&admin, &mut admin_phone, Holder::Enterprise(code.clone()))?;
+    let (m_cert, m_key, m_enc, m_enc_key) =
+        issue(&member, &mut member_phone, Holder::Enterprise(code.clone()))?;
+    for (who, c) in [("欧勇", &admin_cert), ("宋世奇", &m_cert)] {
+        let d = yizhengtong::cert::CertificateDetail::of(c)?;
+        s.detail(format!(
+            "{who}: {} {} serial {} valid to {}",
+            d.name,
+            d.cert_type,
+            c.serial_hex(),
+            d.expires_on
+        ));
+    }
+    match member_phone.wallet.unlock(0, "000000") {
+        Err(e) => s.detail(format!("a wrong PIN on the phone: {e}")),
+        Ok(_) => return Err(fail("a wrong PIN opened the wallet")),
+    }
 
-    s.step("A trading platform registers: system code, name, challenge-signing certificate, callback host");
-    let platform_key = PrivateKey::generate(rng);
-    let platform_holder = Holder::enterprise("新疆公共资源交易平台", "9165010039960151X0")?;
-    let platform_cert = write(&ca)?.issue(
-        &ee(platform_holder, CertUsage::Sign, &platform_key),
-        now,
-        rng,
+    s.step("Seals: the company seal applied for, reviewed, paid, collected; granted to 宋世奇 for 180 days");
+    let (seal_app, seal_order) = svc.apply_seal(
+        &admin,
+        Holder::Enterprise(code.clone()),
+        SealKind::CompanySeal,
+        "乌鲁木齐诚悦网络科技有限公司公章",
+        PLATFORM,
+        &pkg(packages::ENTERPRISE_SEAL),
+        None,
+    )?;
+    pay(svc, &admin, &seal_order, PaymentMethod::BankTransfer)?;
+    svc.approve_audit(STAFF, seal_app.audit.as_deref().unwrap_or_default())?;
+    let seal_id = svc.collect_seal(&admin, &seal_app.id, &svg("诚悦公章"), today.add_days(365))?;
+    let book = yizhengtong::domain::holding::SealBookRow::enterprise_key(&code);
+    svc.grant_seals(&admin, &code, &[seal_id], &[member.as_str()], period)?;
+    let seal = svc.seal_for_use(&member, &book, seal_id)?;
+    s.detail(format!("seal 「{}」 made (GB/T 38540 v4) and bound to the enterprise's certificates; the grant lets 宋世奇 stamp", seal.info.property.name));
+
+    s.step("The trading platform shows QR codes for all six actions; 宋世奇 scans as the enterprise; the platform verifies");
+    let platform_key = PrivateKey::generate(&mut rng);
+    let now = w.clock.now();
+    let platform_cert = svc.config().ca.issue(
+        &EndEntityRequest {
+            holder: CertHolder::enterprise(
+                "新疆公共资源交易中心",
+                &reference::credit_code("MA1PLATF0")?,
+            )?,
+            usage: CertUsage::Sign,
+            medium: Medium::UsbKey,
+            public_key: platform_key.public_key(),
+            not_before: now,
+            days: 365,
+        },
+        &mut rng,
     )?;
     let mut registry = PlatformRegistry::new();
     registry.add(PlatformEntry {
-        code: "C1100005553".into(),
-        name: "新疆公共资源交易平台".into(),
+        code: PLATFORM.into(),
+        name: "移动数字证书 (CA) 互认模拟测试系统".into(),
         certificate: platform_cert,
         callback_hosts: vec!["ggzy.example.cn".into()],
     })?;
     let mut config = VerifierConfig::new(
-        "C1100005553",
-        "新疆公共资源交易平台",
+        PLATFORM,
+        "移动数字证书 (CA) 互认模拟测试系统",
         "ggzy.example.cn",
         platform_key,
-        vec![root],
+        vec![w.ca_cert.clone()],
     );
-    config.intermediates = vec![issuing.clone()];
-    config.status = Some(ca.clone());
-    let verifier = Verifier::new(config, MemoryQrStore::new())?;
-    let holder_id = sign_cert.subject_serial_number().unwrap_or_default();
-    for institution in ["ca", "seal"] {
-        let key = QuotaKey {
-            holder: holder_id.clone(),
-            platform: "C1100005553".into(),
-            institution,
-        };
-        verifier.store().set_quota(&key, 10)?;
-    }
-    let enc_key = PrivateKey::generate(rng);
-    let enc_cert = write(&ca)?.issue(
-        &ee(
-            Holder::person("欧勇", &holder_id)?,
-            CertUsage::Encrypt,
-            &enc_key,
-        ),
-        now,
-        rng,
-    )?;
-    s.detail("packages opened: 10 CA uses and 10 seal uses for 欧勇 on C1100005553; encryption certificate issued");
-
-    s.step("The platform shows QR codes for all six actions; the phone scans, authorises, the platform verifies");
-    let document = b"<Tender lot=\"7\" amount=\"1280000.00\"/>".to_vec();
+    config.status = Some(Arc::new(svc.status_source()));
+    let verifier = Verifier::new(config, svc.store().clone())?;
+    let quota = |kind: &str| -> String {
+        svc.my_platforms(&member)
+            .ok()
+            .and_then(|p| p.first().cloned())
+            .map(|p| {
+                p.quotas
+                    .iter()
+                    .filter(|q| q.holder == code && q.institution.quota_name() == kind)
+                    .map(|q| q.remaining.to_string())
+                    .collect::<String>()
+            })
+            .unwrap_or_default()
+    };
+    s.detail(format!(
+        "enterprise quota before: CA {} uses, seal {} uses",
+        quota("ca"),
+        quota("seal")
+    ));
+    let document = "<Tender lot=\"7\" amount=\"1280000.00\"/>"
+        .as_bytes()
+        .to_vec();
     let message = "我确认第7标段的投标".as_bytes().to_vec();
     let document_key = b"SM4 document key".to_vec();
-    let envelope = enc_cert
-        .public_key()
-        .encrypt_to(&document_key, CiphertextFormat::Asn1, rng)?;
+    let envelope =
+        m_enc
+            .public_key()
+            .encrypt_to(&document_key, CiphertextFormat::Asn1, &mut rng)?;
     let identity = Identity {
-        member: "ouyong",
-        enterprise: None,
-        signing_cert: &sign_cert,
-        signing_key: sign_key,
-        encryption_cert: Some(&enc_cert),
-        encryption_key: Some(&enc_key),
+        member: &member,
+        enterprise: Some(&code),
+        signing_cert: &m_cert,
+        signing_key: &m_key,
+        encryption_cert: Some(&m_enc),
+        encryption_key: Some(&m_enc_key),
     };
     let mut login_response = Vec::new();
     for action in Action::ALL {
@@ -332,16 +386,21 @@ fn qr_story(
             },
             Action::MsgSign => Request::MsgSign { message: &message },
         };
-        let challenge = verifier.issue(request, now, rng)?;
+        let now = w.clock.now();
+        let challenge = verifier.issue(request, now, &mut rng)?;
         let text = challenge.to_text();
         let (scanned, view) = scan(&text, &registry, now)?;
         let input = match action {
             Action::Login => ActionInput::Login,
-            Action::Seal => ActionInput::Seal {
-                seal: &seal,
-                document: &document,
-                property: "/Doc_0/Signs/Sign_0/Signature.xml",
-            },
+            Action::Seal => {
+                // The app checks the grant before it stamps.
+                svc.seal_for_use(&member, &book, seal_id)?;
+                ActionInput::Seal {
+                    seal: &seal,
+                    document: &document,
+                    property: "/Doc_0/Signs/Sign_0/Signature.xml",
+                }
+            }
             Action::Encrypt => ActionInput::Encrypt,
             Action::Decrypt => ActionInput::Decrypt {
                 envelope: &envelope,
@@ -352,15 +411,16 @@ fn qr_story(
             },
             Action::MsgSign => ActionInput::MsgSign { message: &message },
         };
-        let response = respond(&scanned, &view, &identity, input, now, rng)?.to_der();
+        let response = respond(&scanned, &view, &identity, input, now, &mut rng)?.to_der();
         let verdict = verifier.verify(&response, now);
         if !verdict.accepted() {
-            return Err(Error::param(
-                "demo",
-                format!("{} refused: {}", action.name(), verdict.detail),
-            ));
+            return Err(fail(format!(
+                "{} refused: {}",
+                action.name(),
+                verdict.detail
+            )));
         }
-        let what = match verdict.outcome {
+        let what = match &verdict.outcome {
             Some(Outcome::DocumentKey(k)) if k[..] == document_key[..] => {
                 "document key recovered".to_string()
             }
@@ -375,122 +435,175 @@ fn qr_story(
             _ => "logged in".into(),
         };
         s.detail(format!(
-            "{} ({}): QR {} chars, shown as 「{}」 → {}; uses left {}",
+            "{} ({}): QR {} chars 「{}」 → {what}; uses left {}",
             action.label_zh(),
             action.name(),
             text.len(),
             view.platform_name,
-            what,
             verdict.remaining.unwrap_or(0)
         ));
         if action == Action::Login {
             login_response = response;
+            s.detail(format!("answer: {}", verdict.answer_json()));
         }
     }
-    let replay = verifier.verify(&login_response, now);
+    let replay = verifier.verify(&login_response, w.clock.now());
     s.detail(format!(
-        "the login response submitted again: {}",
-        replay.answer_json()
+        "the login response submitted again: {:?} ({})",
+        replay.reason,
+        replay.reason.code()
     ));
     if replay.accepted() {
-        return Err(Error::param("demo", "a replayed response was accepted"));
+        return Err(fail("a replayed response was accepted"));
     }
+    s.detail(format!(
+        "enterprise quota after: CA {} uses, seal {} uses",
+        quota("ca"),
+        quota("seal")
+    ));
 
-    s.step("The CA freezes the certificate: the next scan is refused");
-    write(&ca)?.freeze(&sign_cert.serial_hex(), now)?;
-    let challenge = verifier.issue(Request::Login, now, rng)?;
+    s.step("Money: the administrator buys a seal package anew, asks for its refund; an invoice for the claim order");
+    let extra = svc.order_packages(
+        &admin,
+        &Holder::Enterprise(code.clone()),
+        PLATFORM,
+        &pkg(packages::ENTERPRISE_SEAL),
+        None,
+    )?;
+    pay(svc, &admin, &extra, PaymentMethod::Alipay)?;
+    let refund = svc.request_refund(&admin, &extra.number, "重复购买，申请退费")?;
+    let settled = svc.settle_refund(STAFF, &extra.number, true)?;
+    let state = match settled.refund.map(|r| r.state) {
+        Some(yizhengtong::domain::order::RefundState::Refunded { .. }) => {
+            "refunded, uses taken back".to_string()
+        }
+        other => format!("{other:?}"),
+    };
+    s.detail(format!("refund of {refund} for {}: {state}", extra.number));
+    let title = svc.add_invoice_title(
+        &admin,
+        InvoiceTitleInput {
+            kind: TitleKind::Enterprise {
+                credit_code: code.clone(),
+            },
+            name: "乌鲁木齐诚悦网络科技有限公司".into(),
+            email: "finance@chengyue.example.cn".into(),
+            phone: None,
+            company_address: None,
+            bank: None,
+            account: None,
+            default: true,
+        },
+    )?;
+    let address = svc.add_address(
+        &admin,
+        AddressInput {
+            recipient: "欧勇".into(),
+            phone: "18600008621".into(),
+            region: "新疆维吾尔自治区 乌鲁木齐市 天山区".into(),
+            detail: "光明路1号诚悦大厦12层".into(),
+            default: true,
+        },
+    )?;
+    let left = svc.request_invoice(&admin, &order.number, Cents(30_000), &title.id, &address.id)?;
+    s.detail(format!(
+        "invoice of 300.00元 asked on {}; still invoiceable {left}",
+        order.number
+    ));
+    if svc
+        .request_invoice(
+            &admin,
+            &order.number,
+            Cents(1_000_000),
+            &title.id,
+            &address.id,
+        )
+        .is_err()
+    {
+        s.detail("an invoice above the invoiceable amount is refused");
+    }
+    let (points, _) = svc.points(&admin)?;
+    s.detail(format!("欧勇's points: {points}"));
+
+    s.step("The CA freezes 宋世奇's certificate: his next scan is refused");
+    svc.set_certificate_state(STAFF, &m_cert.serial_hex(), CertAction::Freeze)?;
+    w.clock.advance(Duration::from_secs(60));
+    let now = w.clock.now();
+    let challenge = verifier.issue(Request::Login, now, &mut rng)?;
     let (scanned, view) = scan(&challenge.to_text(), &registry, now)?;
-    let response = respond(&scanned, &view, &identity, ActionInput::Login, now, rng)?.to_der();
+    let response = respond(
+        &scanned,
+        &view,
+        &identity,
+        ActionInput::Login,
+        now,
+        &mut rng,
+    )?
+    .to_der();
     let verdict = verifier.verify(&response, now);
-    s.detail(format!("{:?}: {}", verdict.reason, verdict.detail));
+    s.detail(format!(
+        "{:?} ({}): {}",
+        verdict.reason,
+        verdict.reason.code(),
+        verdict.detail
+    ));
     if verdict.accepted() {
-        return Err(Error::param("demo", "a frozen certificate logged in"));
+        return Err(fail("a frozen certificate logged in"));
     }
-    let records = verifier.store().records()?;
-    s.detail(format!(
-        "scan report: {} entries for {}",
-        records.len(),
-        records[0].certificate_name
-    ));
-    Ok(())
-}
-
-pub fn run() -> Result<(), Error> {
-    let mut rng = rand::rng();
-    let mut s = Steps {
-        n: 0,
-        total: 14,
-        start: Instant::now(),
-    };
-    println!("yizhengtong demo: the crypto core a phone and a trading platform share\n");
-
-    s.step("The phone generates an SM2 key pair");
-    let key = PrivateKey::generate(&mut rng);
-    let public = key.public_key();
-    s.detail(format!(
-        "public key {}",
-        yizhengtong::hex::encode(&public.to_sec1_bytes(true))
-    ));
-    s.detail(format!("private key {key:?} (secrets never print)"));
-
-    s.step("The bidder sets a 6-digit PIN on the phone's key container (entered twice)");
-    let params = ContainerParams {
-        iterations: 20_000,
-        ..ContainerParams::default()
-    };
-    let mut container = KeyContainer::create(&key, "246810", "246810", params, &mut rng)?;
-    match KeyContainer::create(&key, "246810", "246811", params, &mut rng) {
-        Err(e) => s.detail(format!("a mistyped confirmation is refused: {e}")),
-        Ok(_) => return Err(Error::param("demo", "mismatched PIN was accepted")),
-    }
-    match container.unlock("135790") {
-        Err(e) => s.detail(format!("a wrong PIN is counted: {e}")),
-        Ok(_) => return Err(Error::param("demo", "wrong PIN was accepted")),
-    }
-    let unlocked = container.unlock("246810")?;
-    s.detail(format!(
-        "the right PIN opens it and resets the counter ({} tries left); container is {} bytes",
-        container.remaining_attempts(),
-        container.to_bytes().len()
-    ));
-
-    s.step("The bidder signs a tender document digest with the default user ID");
-    let document = b"Tender for lot 7: 1,280,000.00 CNY";
-    s.detail(format!("SM3(document) = {}", hex_digest(document)));
-    let sig = unlocked.sign(DEFAULT_USER_ID, document, &mut rng)?;
-    let der = sig.to_der();
-    s.detail(format!(
-        "DER signature ({} bytes): {}",
-        der.len(),
-        yizhengtong::hex::encode(&der)
-    ));
-
-    s.step("The trading platform verifies it");
-    public.verify(DEFAULT_USER_ID, document, &Signature::from_der(&der)?)?;
-    s.detail("verifySignatureResult: true");
-    let tampered = b"Tender for lot 7: 1,980,000.00 CNY";
-    let refused = public.verify(DEFAULT_USER_ID, tampered, &sig).is_err();
-    s.detail(format!("a changed amount verifies: {}", !refused));
-    if !refused {
-        return Err(Error::param("demo", "tampered document verified"));
+    for (h, st) in svc.certificates(&member)? {
+        s.detail(format!(
+            "宋世奇's {} certificate {}: {}",
+            h.usage.label_zh(),
+            h.serial,
+            st.label_zh()
+        ));
     }
 
-    s.step("The platform encrypts a bid-opening key to the bidder (ASN.1, as OpenSSL)");
-    let secret = b"bid-opening key 0x5eed";
-    let ct = public.encrypt_to(secret, CiphertextFormat::Asn1, &mut rng)?;
-    s.detail(format!("ciphertext {} bytes", ct.len()));
-
-    s.step("The phone decrypts it after the PIN");
-    let (plain, format) = unlocked.decrypt_detect(&ct)?;
+    s.step("Scan reports: 宋世奇 sees his own, the administrator sees every member's");
+    let own = svc.scan_report(&member)?;
+    let all = svc.scan_report(&admin)?;
     s.detail(format!(
-        "detected format {format}; plaintext {:?}",
-        String::from_utf8_lossy(&plain)
+        "宋世奇: {} entries; 欧勇 (administrator): {} entries",
+        own.len(),
+        all.len()
     ));
-    if plain.as_slice() != secret {
-        return Err(Error::param("demo", "decryption gave other bytes"));
+    for r in own.iter().take(3) {
+        s.detail(format!(
+            "{} {} {} {}",
+            r.action.label_zh(),
+            r.platform_name,
+            r.certificate_name,
+            yizhengtong::time::format_rfc3339(r.time)
+        ));
     }
 
-    certificates(&mut s, &key, &mut rng)?;
+    s.step("Operation logs and messages");
+    for l in svc
+        .operation_log(&member, &Filter::default())?
+        .iter()
+        .rev()
+        .take(6)
+    {
+        s.detail(format!("log {:?}: {}", l.kind, l.detail));
+    }
+    let msgs = svc.messages(&member, &Filter::default())?;
+    s.detail(format!(
+        "宋世奇 has {} messages, latest: {}",
+        msgs.len(),
+        msgs.first().map(|m| m.title.as_str()).unwrap_or("-")
+    ));
+
+    s.step("The app shell: update check, hotline, devices");
+    s.detail(format!(
+        "installed 1.9.0: {:?}; installed 2.3.1: {:?}",
+        svc.check_update("1.9.0")?,
+        svc.check_update("2.3.1")?
+    ));
+    s.detail(format!(
+        "hotline {}; 宋世奇's devices: {}",
+        svc.hotline(),
+        svc.devices(&member)?.len()
+    ));
 
     println!("\ndone in {:.2} s", s.start.elapsed().as_secs_f64());
     Ok(())
