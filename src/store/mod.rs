@@ -101,7 +101,7 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + 'static {
     const TABLE: &'static str;
     /// The primary key.
     fn key(&self) -> String;
-    /// Secondary index keys `(index, value)`, for [`StoreExt::find`].
+    /// Secondary index keys `(index, value)`, for [`StoreExt::find_by`].
     fn index(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
@@ -204,7 +204,8 @@ pub trait Store: QrStore {
     fn scan(&self, table: &'static str) -> Result<Vec<(String, Row)>>;
     /// Apply a changeset atomically. A version that moved, a key that
     /// exists on insert or a quota too small fails it with
-    /// [`Error::Conflict`] (or [`Error::QuotaExhausted`]) and changes nothing.
+    /// [`Error::Conflict`] (or [`Error::InvalidState`] for the quota) and changes
+    /// nothing.
     fn commit(&self, changes: Changeset) -> Result<()>;
     /// The next value of a named sequence (1, 2, …), never repeated.
     fn next_id(&self, sequence: &'static str) -> Result<u64>;
