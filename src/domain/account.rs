@@ -439,6 +439,18 @@ impl Account {
         Ok(())
     }
 
+    /// Would [`Account::login`] succeed? (Checked before a one-time code is
+    /// spent, so that a refused login keeps the code.)
+    pub fn check_login(
+        &self,
+        device: &str,
+        current_privacy: u32,
+        accepted: Option<u32>,
+        now: SystemTime,
+    ) -> Result<()> {
+        self.clone().login(device, current_privacy, accepted, now)
+    }
+
     /// Bind a third-party account; one per provider.
     pub fn bind(&mut self, provider: Provider, external_id: &str, now: SystemTime) -> Result<()> {
         self.require_active("bind a third-party account")?;
@@ -585,16 +597,29 @@ pub fn sms_hash(phone: &str, code: &str) -> String {
     crate::hex::encode(&crate::crypto::sm3(format!("{phone}:{code}").as_bytes()))
 }
 
+/// The key prefix of certificate-login nonces kept as one-time codes.
+pub const NONCE_PREFIX: &str = "cert:";
+
 impl SmsCode {
+    /// "SMS code", or "login nonce" for a certificate-login nonce.
+    pub fn what(&self) -> &'static str {
+        if self.phone.starts_with(NONCE_PREFIX) {
+            "login nonce"
+        } else {
+            "SMS code"
+        }
+    }
+
     /// Check a code; one success spends it, five failures void it, and it
     /// lapses after [`SMS_CODE_LIFETIME`].
     pub fn check(&mut self, code: &str, now: SystemTime) -> Result<()> {
+        let what = self.what();
         if self.spent {
-            return Err(invalid_state("SMS code", "used or void", "log in with"));
+            return Err(invalid_state(what, "used or void", "log in with"));
         }
         if now > self.sent + SMS_CODE_LIFETIME {
             self.spent = true;
-            return Err(invalid_state("SMS code", "expired", "log in with"));
+            return Err(invalid_state(what, "expired", "log in with"));
         }
         let given = sms_hash(&self.phone, code.trim());
         if bool::from(subtle::ConstantTimeEq::ct_eq(
@@ -609,7 +634,7 @@ impl SmsCode {
             self.spent = true;
         }
         Err(Error::param(
-            "SMS code",
+            what,
             format!(
                 "wrong code, {} tries left",
                 MAX_SMS_ATTEMPTS - self.attempts.min(MAX_SMS_ATTEMPTS)

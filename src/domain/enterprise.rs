@@ -173,9 +173,10 @@ impl Enterprise {
                 "give the last four digits",
             ));
         }
+        // One answer for either mismatch: which one was wrong is not told.
         if admin_name.trim() != self.admin_name || digits != last_four(&self.admin_phone) {
             return Err(Error::param(
-                "administrator phone",
+                "administrator name or phone",
                 "the administrator's name or phone digits do not match",
             ));
         }

@@ -36,6 +36,9 @@ pub struct CertHolding {
     pub issued: SystemTime,
     /// Its successor after an extension.
     pub superseded_by: Option<String>,
+    /// The extension order awaiting payment, if any (one at a time).
+    #[serde(default)]
+    pub extension_order: Option<String>,
     /// DER.
     pub der: Vec<u8>,
 }

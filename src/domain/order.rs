@@ -198,6 +198,10 @@ pub struct Order {
     pub refund: Option<Refund>,
     /// Invoices asked.
     pub invoices: Vec<InvoiceRequest>,
+    /// The uses it bought were added to the quota (at payment, or for an
+    /// application when the application took effect).
+    #[serde(default)]
+    pub credited: bool,
 }
 
 impl Order {

@@ -7,8 +7,8 @@ use std::time::SystemTime;
 use super::{Services, Tx};
 use crate::crypto::{DEFAULT_USER_ID, Signature, sm3};
 use crate::domain::account::{
-    Account, Device, FaceChallenge, FaceVerdict, IdCard, Provider, RealName, SMS_RESEND_INTERVAL,
-    Session, SmsCode, sms_hash,
+    Account, Device, FaceChallenge, FaceVerdict, IdCard, NONCE_PREFIX, Provider, RealName,
+    SMS_RESEND_INTERVAL, Session, SmsCode, sms_hash,
 };
 use crate::domain::audit::{Audit, AuditDetail, AuditKind, AuditState};
 use crate::domain::content::{LogKind, Module};
@@ -184,21 +184,24 @@ impl<S: Store> Services<S> {
         let phone = mobile("phone", phone)?;
         let token = self.random_hex(16)?;
         let privacy = self.config.desk.privacy_version;
-        // The code is checked (and a wrong try counted) in its own commit,
-        // so that a wrong code is remembered even though the login fails.
-        let checked = self.atomically(|tx| {
-            let mut sms: Versioned<SmsCode> = tx.store.load("SMS code for", &phone)?;
-            let r = sms.check(code, tx.now);
-            tx.save(&sms)?;
-            Ok(r)
-        })?;
-        checked?;
-        let user_id = match self
+        // Everything but the code is checked first, so that a refused login
+        // keeps the code.
+        let existing = self
             .store
             .find_by::<Account>("phone", &phone)?
             .into_iter()
-            .next()
-        {
+            .next();
+        match &existing {
+            Some(a) => a.check_login(device, privacy, accept, self.now())?,
+            None => Account::new(String::new(), phone.clone(), self.now()).check_login(
+                device,
+                privacy,
+                accept,
+                self.now(),
+            )?,
+        }
+        self.spend_code(&phone, code)?;
+        let user_id = match existing {
             Some(a) => a.id.clone(),
             None => self.id("account", "U")?,
         };
@@ -212,13 +215,34 @@ impl<S: Store> Services<S> {
         })
     }
 
+    /// Check a one-time code (SMS code or login nonce) and spend it. A
+    /// wrong try is counted in its own commit, so that it is remembered
+    /// although the login fails; a refusal that changes nothing writes
+    /// nothing.
+    fn spend_code(&self, key: &str, code: &str) -> Result<()> {
+        let what = if key.starts_with(NONCE_PREFIX) {
+            "login nonce for"
+        } else {
+            "SMS code for"
+        };
+        self.atomically(|tx| {
+            let mut row: Versioned<SmsCode> = tx.store.load(what, key)?;
+            let before = row.value.clone();
+            let r = row.check(code, tx.now);
+            if row.value != before {
+                tx.save(&row)?;
+            }
+            Ok(r)
+        })?
+    }
+
     /// A one-time nonce for logging in with the login certificate (ID
     /// number + the 6-digit certificate PIN that unlocks its key on the
     /// phone, §1). The phone signs `yzt-login:<id>:<nonce>`.
     pub fn certificate_login_nonce(&self, id_number: &str) -> Result<String> {
         let id = crate::ids::validate_id_number(id_number)?;
         let nonce = self.random_hex(16)?;
-        let key = format!("cert:{id}");
+        let key = format!("{NONCE_PREFIX}{id}");
         self.atomically(|tx| {
             let row = SmsCode {
                 phone: key.clone(),
@@ -254,14 +278,8 @@ impl<S: Store> Services<S> {
         accept: Option<u32>,
     ) -> Result<Session> {
         let id = crate::ids::validate_id_number(id_number)?;
-        let key = format!("cert:{id}");
-        let checked = self.atomically(|tx| {
-            let mut n: Versioned<SmsCode> = tx.store.load("login nonce for", &key)?;
-            let r = n.check(nonce, tx.now);
-            tx.save(&n)?;
-            Ok(r)
-        })?;
-        checked?;
+        let key = format!("{NONCE_PREFIX}{id}");
+        self.spend_code(&key, nonce)?;
         let account = self
             .store
             .find_by::<Account>("id_number", &id)?
@@ -279,7 +297,7 @@ impl<S: Store> Services<S> {
             .store
             .find_by::<CertHolding>("holder", &id)?
             .into_iter()
-            .filter(|h| h.user == account.id && h.superseded_by.is_none())
+            .filter(|h| h.user == account.id)
             .filter(|h| {
                 ca.as_ref()
                     .and_then(|c| c.state.records.get(&h.serial))

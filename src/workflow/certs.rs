@@ -211,6 +211,7 @@ impl<S: Store> Services<S> {
                 platforms: vec![app.platform.clone()],
                 issued: tx.now,
                 superseded_by: None,
+                extension_order: None,
                 der: cert.der().to_vec(),
             })?;
             app.use_up(serial.clone())?;
@@ -303,7 +304,27 @@ impl<S: Store> Services<S> {
             Holder::Person => None,
         };
         self.atomically(|tx| {
-            self.place_order(
+            // Written back with the order, so two extension orders for one
+            // certificate cannot race past this check.
+            let mut h: Versioned<CertHolding> = tx.store.load("certificate", serial)?;
+            if h.superseded_by.is_some() {
+                return Err(invalid_state(
+                    "certificate",
+                    "superseded by its extension",
+                    "extend",
+                ));
+            }
+            if let Some(pending) = &h.extension_order {
+                let o: Versioned<Order> = tx.store.load("order", pending)?;
+                if o.state == crate::domain::order::OrderState::Pending {
+                    return Err(invalid_state(
+                        "certificate",
+                        format!("awaiting payment of extension order {pending}"),
+                        "order another extension of",
+                    ));
+                }
+            }
+            let order = self.place_order(
                 tx,
                 user,
                 enterprise.clone(),
@@ -313,7 +334,10 @@ impl<S: Store> Services<S> {
                 OrderPurpose::CertificateExtension(serial.into()),
                 None,
                 &[PackageKind::Extension],
-            )
+            )?;
+            h.extension_order = Some(order.number.clone());
+            tx.save(&h)?;
+            Ok(order)
         })
     }
 
@@ -326,6 +350,10 @@ impl<S: Store> Services<S> {
         serial: &str,
     ) -> Result<()> {
         let mut h: Versioned<CertHolding> = tx.store.load("certificate", serial)?;
+        if h.superseded_by.is_some() {
+            return Err(invalid_state("certificate", "extended already", "extend"));
+        }
+        h.extension_order = None;
         let months: u32 = order
             .items
             .iter()
@@ -529,6 +557,7 @@ impl<S: Store> Services<S> {
                 application: h.serial.clone(),
                 issued: tx.now,
                 superseded_by: None,
+                extension_order: None,
                 der: cert.der().to_vec(),
                 ..h.value.clone()
             })?;

@@ -209,8 +209,19 @@ impl<S: Store> Services<S> {
         &self,
         tx: &mut Tx<'_, S>,
         app: &mut Versioned<Application>,
+        order: Option<&mut Versioned<Order>>,
     ) -> Result<()> {
         let user = app.user.clone();
+        // The uses the order bought become usable now.
+        match (order, app.order.clone()) {
+            (Some(o), _) => Self::credit(tx, o)?,
+            (None, Some(number)) => {
+                let mut o: Versioned<Order> = tx.store.load("order", &number)?;
+                Self::credit(tx, &mut o)?;
+                tx.save(&o)?;
+            }
+            (None, None) => {}
+        }
         match app.kind.clone() {
             ApplicationKind::Claim { data } => {
                 let a = tx
@@ -370,9 +381,16 @@ impl<S: Store> Services<S> {
         if audit.kind.by_administrator() {
             let code = audit.enterprise.clone().unwrap_or_default();
             let e: Versioned<Enterprise> = tx.store.load("enterprise", &code)?;
-            let a = tx
+            let Some(a) = tx
                 .store
-                .load::<crate::domain::account::Account>("account", reviewer)?;
+                .try_load::<crate::domain::account::Account>(reviewer)?
+            else {
+                return Err(forbidden(
+                    reviewer,
+                    "review this request",
+                    format!("only the administrator of {} may", e.data.name),
+                ));
+            };
             a.require_active("review audits")?;
             e.require_admin(reviewer, "review this request")
         } else {
@@ -437,7 +455,7 @@ impl<S: Store> Services<S> {
                 let mut app: Versioned<Application> =
                     tx.store.load("application", &audit.subject)?;
                 if app.approved(tx.now)? {
-                    self.complete_application(tx, &mut app)?;
+                    self.complete_application(tx, &mut app, None)?;
                 }
                 tx.save(&app)?;
             }
@@ -520,8 +538,18 @@ impl<S: Store> Services<S> {
                 let mut app: Versioned<Application> =
                     tx.store.load("application", &audit.subject)?;
                 app.returned()?;
-                if let Some(o) = app.order.clone() {
-                    Self::cancel_order(tx, &o)?;
+                if let Some(number) = app.order.clone() {
+                    let mut o: Versioned<Order> = tx.store.load("order", &number)?;
+                    if matches!(o.state, crate::domain::order::OrderState::Paid { .. }) {
+                        // Paid already: the money goes back through a refund.
+                        // (A fully invoiced order stays as it is.)
+                        if o.request_refund("申请被退回，自动申请退费", tx.now).is_ok()
+                        {
+                            tx.save(&o)?;
+                        }
+                    } else {
+                        Self::cancel_order(tx, &number)?;
+                    }
                 }
                 tx.save(&app)?;
             }

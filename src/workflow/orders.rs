@@ -40,6 +40,24 @@ pub struct PlatformSummary {
     pub quotas: Vec<PlatformQuota>,
 }
 
+/// The quota movements an order's items stand for.
+fn quota_moves(o: &Order) -> Vec<(QuotaKey, u64)> {
+    o.items
+        .iter()
+        .filter(|i| i.uses() > 0)
+        .map(|i| {
+            (
+                QuotaKey {
+                    holder: o.holder.clone(),
+                    platform: o.platform.clone(),
+                    institution: i.package.institution.quota_name(),
+                },
+                i.uses(),
+            )
+        })
+        .collect()
+}
+
 /// Which orders to list (§15.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderFilter {
@@ -199,6 +217,7 @@ impl<S: Store> Services<S> {
             state: OrderState::Pending,
             refund: None,
             invoices: Vec::new(),
+            credited: false,
         };
         tx.insert(&order)?;
         tx.log(
@@ -264,9 +283,10 @@ impl<S: Store> Services<S> {
     }
 
     /// Pay an order, once (§15.1 继续支付): the amount due, by `method`,
-    /// with the payment provider's reference. The quotas it buys are
-    /// credited, points earned and its application moved on, all in the
-    /// same commit.
+    /// with the payment provider's reference. Points are earned and its
+    /// application moved on in the same commit; the uses it buys are added
+    /// to the quota now, or for an application when the application takes
+    /// effect (nothing is usable before its review passed).
     pub fn pay_order(
         &self,
         user: &str,
@@ -285,18 +305,6 @@ impl<S: Store> Services<S> {
                 });
             }
             o.pay(method, amount, reference, tx.now)?;
-            for item in &o.items {
-                if item.uses() > 0 {
-                    tx.changes.quota_add(
-                        QuotaKey {
-                            holder: o.holder.clone(),
-                            platform: o.platform.clone(),
-                            institution: item.package.institution.quota_name(),
-                        },
-                        item.uses(),
-                    );
-                }
-            }
             let points = points_for(o.due());
             if points > 0 {
                 tx.insert(&PointsEntry {
@@ -307,26 +315,65 @@ impl<S: Store> Services<S> {
                     at: tx.now,
                 })?;
             }
-            tx.save(&o)?;
             tx.log(
                 user,
                 LogKind::Order,
                 format!("支付订单 {} {} {}", o.number, o.due(), method.label_zh()),
             )?;
-            match &o.purpose {
+            match o.purpose.clone() {
                 OrderPurpose::Application(app) => {
-                    let mut a: Versioned<Application> = tx.store.load("application", app)?;
+                    let mut a: Versioned<Application> = tx.store.load("application", &app)?;
                     if a.paid(tx.now)? {
-                        self.complete_application(tx, &mut a)?;
+                        self.complete_application(tx, &mut a, Some(&mut o))?;
                     }
                     tx.save(&a)?;
                 }
                 OrderPurpose::CertificateExtension(serial) => {
-                    self.extend_paid(tx, &o, serial)?;
+                    Self::credit(tx, &mut o)?;
+                    self.extend_paid(tx, &o, &serial)?;
                 }
-                OrderPurpose::Platform => {}
+                OrderPurpose::Platform => Self::credit(tx, &mut o)?,
             }
+            tx.save(&o)?;
             Ok(o.value.clone())
+        })
+    }
+
+    /// Add the uses `o` bought to the quotas, once.
+    pub(super) fn credit(tx: &mut Tx<'_, S>, o: &mut Order) -> Result<()> {
+        if !o.credited {
+            for (key, uses) in quota_moves(o) {
+                tx.changes.quota_add(key, uses);
+            }
+            o.credited = true;
+        }
+        Ok(())
+    }
+
+    /// The user cancels an unpaid platform or extension order (an
+    /// application's order ends with its application).
+    pub fn cancel_unpaid_order(&self, user: &str, number: &str) -> Result<()> {
+        self.active(user, "cancel orders")?;
+        self.atomically(|tx| {
+            let o: Versioned<Order> = tx.store.load("order", number)?;
+            if o.user != user {
+                return Err(Error::NotFound {
+                    what: "order",
+                    key: number.into(),
+                });
+            }
+            if let OrderPurpose::Application(app) = &o.purpose {
+                return Err(invalid_state(
+                    "order",
+                    format!("part of application {app}"),
+                    "cancel (withdraw the application instead)",
+                ));
+            }
+            if o.state != OrderState::Pending {
+                return Err(invalid_state("order", o.state.name(), "cancel"));
+            }
+            Self::cancel_order(tx, number)?;
+            tx.log(user, LogKind::Order, format!("取消订单 {number}"))
         })
     }
 
@@ -365,17 +412,20 @@ impl<S: Store> Services<S> {
             };
             o.settle_refund(outcome.clone(), tx.now)?;
             if approve {
-                for item in &o.items {
-                    if item.uses() > 0 {
-                        tx.changes.quota_take(
-                            QuotaKey {
-                                holder: o.holder.clone(),
-                                platform: o.platform.clone(),
-                                institution: item.package.institution.quota_name(),
-                            },
-                            item.uses(),
-                        );
+                if o.credited {
+                    for (key, uses) in quota_moves(&o) {
+                        tx.changes.quota_take(key, uses);
                     }
+                }
+                let points = points_for(o.due());
+                if points > 0 {
+                    tx.insert(&PointsEntry {
+                        id: format!("P{:08}", tx.store.next_id("points")?),
+                        user: o.user.clone(),
+                        delta: -points,
+                        reason: format!("退费 {}", o.number),
+                        at: tx.now,
+                    })?;
                 }
             }
             tx.save(&o)?;
@@ -401,6 +451,14 @@ impl<S: Store> Services<S> {
                     tx.now,
                 )?;
                 tx.save(&o)?;
+                let user = o.user.clone();
+                tx.message(
+                    &user,
+                    Module::Orders,
+                    number,
+                    "退费结果",
+                    format!("订单 {} 退费未通过：所购次数已使用", o.number),
+                )?;
                 Ok(o.value.clone())
             }),
             other => other,

@@ -11,7 +11,7 @@ use crate::domain::audit::{Audit, AuditDetail, AuditKind};
 use crate::domain::catalog::PackageKind;
 use crate::domain::content::{LogKind, Module};
 use crate::domain::enterprise::Enterprise;
-use crate::domain::holding::{CertHolding, SealBookRow};
+use crate::domain::holding::{CaRecords, CertHolding, SealBookRow};
 use crate::domain::order::{Order, OrderPurpose};
 use crate::domain::{DateRange, forbidden, invalid_state};
 use crate::error::{Error, Result};
@@ -122,11 +122,24 @@ impl<S: Store> Services<S> {
     }
 
     /// The current signing certificates of a holder (what a seal binds).
+    /// The holder's signing certificates that are or will be usable: not
+    /// revoked and not expired (an extended certificate and its successor
+    /// both count, so the seal works across the switch).
     fn holder_certs(tx: &Tx<'_, S>, holder_id: &str) -> Result<Vec<Certificate>> {
+        let records = tx.store.try_load::<CaRecords>("ca")?;
+        let usable = |serial: &str| {
+            records
+                .as_ref()
+                .and_then(|r| r.state.records.get(serial))
+                .is_some_and(|r| {
+                    !r.is_expired(tx.now)
+                        && !matches!(r.state, crate::cert::CertState::Revoked { .. })
+                })
+        };
         tx.store
             .find_by::<CertHolding>("holder", holder_id)?
             .into_iter()
-            .filter(|h| h.superseded_by.is_none() && h.usage == CertUsage::Sign)
+            .filter(|h| h.usage == CertUsage::Sign && usable(&h.serial))
             .map(|h| Certificate::from_der(&h.der))
             .collect()
     }
