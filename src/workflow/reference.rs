@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use super::{Config, ManualClock, MemorySms, ReferenceFaceVerifier, Services};
+use super::{Clock, Config, ManualClock, MemorySms, ReferenceFaceVerifier, Services};
 use crate::cert::{
     CaConfig, CertUsage, Certificate, CertificateAuthority, EndEntityRequest, Holder as CertHolder,
     Medium, parse_dn,
@@ -20,6 +20,7 @@ use crate::domain::account::{IdCard, Sex};
 use crate::domain::catalog::{HolderKind, InstitutionKind, Package, PackageKind, Platform};
 use crate::domain::content::{AppVersions, ServiceDesk, Version};
 use crate::error::Result;
+use crate::qr::{PlatformEntry, PlatformRegistry, Verifier, VerifierConfig};
 use crate::store::MemoryStore;
 use crate::time::Date;
 
@@ -29,6 +30,19 @@ pub const PLATFORM: &str = "C1100005553";
 pub const STAFF: &str = "审核员-李";
 /// The device model reference users log in from.
 pub const DEVICE: &str = "xiaomi-2211133C-15";
+
+/// The reference platform's name.
+pub const PLATFORM_NAME: &str = "移动数字证书 (CA) 互认模拟测试系统";
+/// Where the reference platform receives responses.
+pub const CALLBACK_HOST: &str = "ggzy.example.cn";
+
+/// A trading platform's verifier and the app's registry entry for it.
+pub struct PlatformSide {
+    /// The verifier, on the reference world's store.
+    pub verifier: Verifier<Arc<MemoryStore>>,
+    /// The app's registry, knowing the platform.
+    pub registry: PlatformRegistry,
+}
 
 /// The reference world.
 pub struct Reference {
@@ -143,7 +157,7 @@ impl Reference {
             STAFF,
             Platform {
                 code: PLATFORM.into(),
-                name: "移动数字证书 (CA) 互认模拟测试系统".into(),
+                name: PLATFORM_NAME.into(),
                 region: "新疆维吾尔自治区".into(),
                 trusted_cas: vec!["新疆CA".into()],
             },
@@ -229,6 +243,43 @@ impl Reference {
             ca_cert,
             ca_key,
         })
+    }
+
+    /// The trading platform's side on the same store: a verifier (trusting
+    /// the CA, reading certificate status from the CA records) and the
+    /// app's platform registry entry for it.
+    pub fn platform(&self, seed: u64) -> Result<PlatformSide> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let key = PrivateKey::generate(&mut rng);
+        let now = self.clock.now();
+        let certificate = self.services.config().ca.issue(
+            &EndEntityRequest {
+                holder: CertHolder::enterprise("新疆公共资源交易中心", &credit_code("MA1PLATF0")?)?,
+                usage: CertUsage::Sign,
+                medium: Medium::UsbKey,
+                public_key: key.public_key(),
+                not_before: now - Duration::from_secs(60),
+                days: 365,
+            },
+            &mut rng,
+        )?;
+        let mut registry = PlatformRegistry::new();
+        registry.add(PlatformEntry {
+            code: PLATFORM.into(),
+            name: PLATFORM_NAME.into(),
+            certificate,
+            callback_hosts: vec![CALLBACK_HOST.into()],
+        })?;
+        let mut config = VerifierConfig::new(
+            PLATFORM,
+            PLATFORM_NAME,
+            CALLBACK_HOST,
+            key,
+            vec![self.ca_cert.clone()],
+        );
+        config.status = Some(Arc::new(self.services.status_source()));
+        let verifier = Verifier::new(config, self.services.store().clone())?;
+        Ok(PlatformSide { verifier, registry })
     }
 
     /// Register `phone` by SMS and pass real-name verification with

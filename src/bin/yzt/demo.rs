@@ -2,13 +2,10 @@
 //! an enterprise, certificates, seals, a trading platform's QR codes for
 //! all six actions, money, a frozen certificate, the reports and logs.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use yizhengtong::Error;
-use yizhengtong::cert::{
-    CertUsage, Certificate, CertificateWallet, EndEntityRequest, Holder as CertHolder, Medium,
-};
+use yizhengtong::cert::{CertUsage, Certificate, CertificateWallet, Medium};
 use yizhengtong::crypto::container::ContainerParams;
 use yizhengtong::crypto::{CiphertextFormat, PrivateKey, sm3};
 use yizhengtong::domain::application::{Holder, JoinVia};
@@ -17,10 +14,7 @@ use yizhengtong::domain::enterprise::{EnterpriseData, EnterpriseKind, LegalRep};
 use yizhengtong::domain::order::{Order, PaymentMethod};
 use yizhengtong::domain::profile::{AddressInput, InvoiceTitleInput, TitleKind};
 use yizhengtong::domain::{Cents, DateRange, Document};
-use yizhengtong::qr::{
-    Action, ActionInput, Identity, Outcome, PlatformEntry, PlatformRegistry, Request, Verifier,
-    VerifierConfig, respond, scan,
-};
+use yizhengtong::qr::{Action, ActionInput, Identity, Outcome, Request, respond, scan};
 use yizhengtong::seal::SealKind;
 use yizhengtong::store::MemoryStore;
 use yizhengtong::time::Date;
@@ -303,38 +297,8 @@ pub fn run() -> Result<(), Error> {
     s.detail(format!("seal 「{}」 made (GB/T 38540 v4) and bound to the enterprise's certificates; the grant lets 宋世奇 stamp", seal.info.property.name));
 
     s.step("The trading platform shows QR codes for all six actions; 宋世奇 scans as the enterprise; the platform verifies");
-    let platform_key = PrivateKey::generate(&mut rng);
-    let now = w.clock.now();
-    let platform_cert = svc.config().ca.issue(
-        &EndEntityRequest {
-            holder: CertHolder::enterprise(
-                "新疆公共资源交易中心",
-                &reference::credit_code("MA1PLATF0")?,
-            )?,
-            usage: CertUsage::Sign,
-            medium: Medium::UsbKey,
-            public_key: platform_key.public_key(),
-            not_before: now,
-            days: 365,
-        },
-        &mut rng,
-    )?;
-    let mut registry = PlatformRegistry::new();
-    registry.add(PlatformEntry {
-        code: PLATFORM.into(),
-        name: "移动数字证书 (CA) 互认模拟测试系统".into(),
-        certificate: platform_cert,
-        callback_hosts: vec!["ggzy.example.cn".into()],
-    })?;
-    let mut config = VerifierConfig::new(
-        PLATFORM,
-        "移动数字证书 (CA) 互认模拟测试系统",
-        "ggzy.example.cn",
-        platform_key,
-        vec![w.ca_cert.clone()],
-    );
-    config.status = Some(Arc::new(svc.status_source()));
-    let verifier = Verifier::new(config, svc.store().clone())?;
+    let platform = w.platform(rand::random())?;
+    let (verifier, registry) = (&platform.verifier, &platform.registry);
     let quota = |kind: &str| -> String {
         svc.my_platforms(&member)
             .ok()
@@ -389,7 +353,7 @@ pub fn run() -> Result<(), Error> {
         let now = w.clock.now();
         let challenge = verifier.issue(request, now, &mut rng)?;
         let text = challenge.to_text();
-        let (scanned, view) = scan(&text, &registry, now)?;
+        let (scanned, view) = scan(&text, registry, now)?;
         let input = match action {
             Action::Login => ActionInput::Login,
             Action::Seal => {
@@ -530,7 +494,7 @@ pub fn run() -> Result<(), Error> {
     w.clock.advance(Duration::from_secs(60));
     let now = w.clock.now();
     let challenge = verifier.issue(Request::Login, now, &mut rng)?;
-    let (scanned, view) = scan(&challenge.to_text(), &registry, now)?;
+    let (scanned, view) = scan(&challenge.to_text(), registry, now)?;
     let response = respond(
         &scanned,
         &view,
