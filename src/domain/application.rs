@@ -221,3 +221,46 @@ impl Application {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(audit: bool, order: bool) -> Application {
+        Application::new(
+            "P1".into(),
+            "U1".into(),
+            ApplicationKind::Certificate {
+                holder: Holder::Person,
+                medium: Medium::Mobile,
+                usage: CertUsage::Sign,
+            },
+            "C1100005553".into(),
+            audit.then(|| "A1".into()),
+            order.then(|| "RL1".into()),
+            SystemTime::UNIX_EPOCH,
+        )
+    }
+
+    #[test]
+    fn completes_when_approved_and_paid_in_either_order() {
+        let t = SystemTime::UNIX_EPOCH;
+        let mut a = app(true, true);
+        assert!(!a.approved(t).unwrap());
+        assert!(a.approved(t).is_err(), "approved twice");
+        assert!(a.paid(t).unwrap());
+        let mut b = app(true, true);
+        assert!(!b.paid(t).unwrap());
+        assert!(b.approved(t).unwrap());
+        assert!(b.paid(t).is_err(), "completed");
+        // No review needed: payment completes it.
+        let mut c = app(false, true);
+        assert!(c.paid(t).unwrap());
+        c.use_up("serial".into()).unwrap();
+        assert!(c.use_up("again".into()).is_err());
+        // Returned ends it.
+        let mut d = app(true, true);
+        d.returned().unwrap();
+        assert!(d.approved(t).is_err() && d.paid(t).is_err() && d.returned().is_err());
+    }
+}

@@ -201,3 +201,40 @@ impl Audit {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decided_once_with_a_reason() {
+        let t = SystemTime::UNIX_EPOCH;
+        let mut a = Audit {
+            id: "A1".into(),
+            kind: AuditKind::JoinEnterprise,
+            applicant: "U2".into(),
+            applicant_name: "宋世奇".into(),
+            enterprise: Some("91650100MA1GGA2L0C".into()),
+            subject: "P1".into(),
+            created: t,
+            detail: AuditDetail::default(),
+            enterprise_data: None,
+            state: AuditState::Pending,
+        };
+        assert!(a.kind.by_administrator());
+        assert!(!AuditKind::EnterpriseClaim.by_administrator());
+        assert!(
+            a.return_("U1", ReturnKind::Other, "", t).is_err(),
+            "empty reason"
+        );
+        assert!(
+            a.return_("U1", ReturnKind::Other, &"字".repeat(501), t)
+                .is_err()
+        );
+        assert_eq!(a.state, AuditState::Pending);
+        a.approve("U1", t).unwrap();
+        let e = a.approve("U1", t).unwrap_err();
+        assert!(e.to_string().contains("approved"), "{e}");
+        assert!(a.return_("U1", ReturnKind::Other, "迟了", t).is_err());
+    }
+}

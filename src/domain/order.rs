@@ -422,3 +422,135 @@ impl Coupon {
         self.used_on = None;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::{HolderKind, InstitutionKind, PackageKind};
+    use crate::domain::profile::TitleKind;
+
+    fn order(price: u64, qty: u32) -> Order {
+        let package = Package {
+            id: "P".into(),
+            platform: "C1100005553".into(),
+            institution: InstitutionKind::Ca,
+            institution_name: "新疆CA".into(),
+            holder: HolderKind::Person,
+            kind: PackageKind::New,
+            name: "个人移动证书新办-1年".into(),
+            term_months: 12,
+            price: Cents(price),
+            uses: 10,
+        };
+        let item = OrderItem::new(package, qty).unwrap();
+        Order {
+            number: "RL1".into(),
+            user: "U1".into(),
+            enterprise: None,
+            holder: "650102198503120019".into(),
+            platform: "C1100005553".into(),
+            total: item.amount().unwrap(),
+            items: vec![item],
+            discount: Cents(0),
+            coupon: None,
+            purpose: OrderPurpose::Platform,
+            created: SystemTime::UNIX_EPOCH,
+            state: OrderState::Pending,
+            refund: None,
+            invoices: Vec::new(),
+            credited: false,
+        }
+    }
+
+    fn title() -> (InvoiceTitle, Address) {
+        (
+            InvoiceTitle {
+                id: "T1".into(),
+                user: "U1".into(),
+                kind: TitleKind::Personal,
+                name: "欧勇".into(),
+                email: "a@b.cn".into(),
+                phone: None,
+                company_address: None,
+                bank: None,
+                account: None,
+                default: true,
+            },
+            Address {
+                id: "D1".into(),
+                user: "U1".into(),
+                recipient: "欧勇".into(),
+                phone: "18600008621".into(),
+                region: "新疆".into(),
+                detail: "光明路1号".into(),
+                default: true,
+            },
+        )
+    }
+
+    #[test]
+    fn paid_once_and_the_money_balances() {
+        let t = SystemTime::UNIX_EPOCH;
+        let mut o = order(10_000, 3);
+        assert_eq!(o.due(), Cents(30_000));
+        assert!(OrderItem::new(o.items[0].package.clone(), 0).is_err());
+        assert!(o.request_refund("不需要了", t).is_err(), "unpaid");
+        assert!(
+            o.pay(PaymentMethod::Alipay, Cents(29_999), "r", t).is_err(),
+            "wrong amount"
+        );
+        o.pay(PaymentMethod::Alipay, Cents(30_000), "r", t).unwrap();
+        assert!(
+            o.pay(PaymentMethod::Alipay, Cents(30_000), "r", t).is_err(),
+            "twice"
+        );
+        let (ti, ad) = title();
+        o.request_invoice(Cents(10_000), ti.clone(), ad.clone(), t)
+            .unwrap();
+        assert_eq!(o.invoiceable(), Cents(20_000));
+        assert!(
+            o.request_invoice(Cents(20_001), ti.clone(), ad.clone(), t)
+                .is_err()
+        );
+        assert_eq!(o.request_refund("不需要了", t).unwrap(), Cents(20_000));
+        assert_eq!(
+            o.invoiceable(),
+            Cents(0),
+            "refunding money is not invoiceable"
+        );
+        assert!(o.request_refund("again", t).is_err());
+        o.settle_refund(Err("no".into()), t).unwrap();
+        assert_eq!(
+            o.invoiceable(),
+            Cents(20_000),
+            "a refused refund frees it again"
+        );
+        assert!(o.settle_refund(Ok(()), t).is_err(), "nothing requested now");
+        assert!(o.paid().0 >= o.refund_amount().0 + o.invoiced().0);
+    }
+
+    #[test]
+    fn coupons_apply_once_and_never_exceed_the_total() {
+        let day = Date::parse("2025-04-07").unwrap();
+        let mut c = Coupon {
+            code: "YH1".into(),
+            user: "U1".into(),
+            discount: Cents(50_000),
+            minimum: Cents(100),
+            valid_until: day,
+            used_on: None,
+        };
+        assert!(
+            c.redeem("RL0", Cents(99), day).is_err(),
+            "below the minimum"
+        );
+        assert_eq!(c.redeem("RL1", Cents(30_000), day).unwrap(), Cents(30_000));
+        assert!(c.redeem("RL2", Cents(30_000), day).is_err(), "used");
+        c.release();
+        assert!(
+            c.redeem("RL3", Cents(30_000), day.add_days(1)).is_err(),
+            "expired"
+        );
+        assert_eq!(points_for(Cents(12_399)), 123);
+    }
+}
