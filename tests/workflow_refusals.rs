@@ -3502,3 +3502,27 @@ fn pay_result(w: &Reference, user: &str, order: &Order) -> yizhengtong::Result<O
         "ali-x",
     )
 }
+
+#[test]
+fn deregistering_withdraws_open_join_requests() {
+    let w = world(75);
+    let s = &w.services;
+    let (admin, _) = person(&w, "18600008621", "欧勇", "19850312", 1);
+    let code = claim(&w, &admin, "乌鲁木齐诚悦网络科技有限公司", "MA1GGA2L0");
+    let (member, _) = person(&w, "18600001111", "宋世奇", "19900505", 3);
+    let (app, order) = s
+        .join_enterprise(&member, join_input(&code, "欧勇", "8621", vec![]))
+        .unwrap();
+    s.approve_audit(&admin, app.audit.as_ref().unwrap())
+        .unwrap();
+    // Approved but unpaid when the enterprise goes.
+    s.deregister_enterprise(&admin, &code).unwrap();
+    let o = s.order(&member, &order.number).unwrap();
+    assert!(matches!(o.state, OrderState::Cancelled { .. }), "{o:?}");
+    assert_err!(
+        refused(&w, || pay_result(&w, &member, &order)),
+        Error::InvalidState { state, .. } if state == "cancelled"
+    );
+    let msgs = s.messages(&member, &Filter::default()).unwrap();
+    assert!(msgs.iter().any(|m| m.title == "申请已撤回"), "{msgs:?}");
+}

@@ -58,7 +58,7 @@ entity!(
         v
     }
 );
-entity!(Audit, "audits", |a| a.id.clone(), ["applicant" => a.applicant.clone()], extra |a| {
+entity!(Audit, "audits", |a| a.id.clone(), ["applicant" => a.applicant.clone(), "subject" => a.subject.clone()], extra |a| {
     let reviewer = if a.kind.by_administrator() {
         a.enterprise.clone().unwrap_or_default()
     } else {
@@ -66,7 +66,14 @@ entity!(Audit, "audits", |a| a.id.clone(), ["applicant" => a.applicant.clone()],
     };
     vec![("reviewer", reviewer)]
 });
-entity!(Application, "applications", |a| a.id.clone(), ["user" => a.user.clone()]);
+entity!(Application, "applications", |a| a.id.clone(), ["user" => a.user.clone()], extra |a| {
+    use crate::domain::application::ApplicationKind;
+    match &a.kind {
+        ApplicationKind::Claim { data } => vec![("claim", data.credit_code.clone())],
+        ApplicationKind::Join { enterprise, .. } => vec![("enterprise", enterprise.clone())],
+        _ => Vec::new(),
+    }
+});
 entity!(Order, "orders", |o| o.number.clone(), ["user" => o.user.clone(), "holder" => o.holder.clone()]);
 entity!(Address, "addresses", |a| a.id.clone(), ["user" => a.user.clone()]);
 entity!(InvoiceTitle, "invoice_titles", |t| t.id.clone(), ["user" => t.user.clone()]);

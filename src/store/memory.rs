@@ -165,6 +165,15 @@ impl Store for MemoryStore {
                         }
                         versions.insert((table, key.clone()), None);
                     }
+                    Write::Check {
+                        table,
+                        key,
+                        expected,
+                    } => {
+                        if version_of(&g, &mut versions, table, key) != *expected {
+                            return Err(conflict(table, key));
+                        }
+                    }
                     Write::QuotaAdd { key, uses } => {
                         let left = quota_after
                             .entry(key.clone())
@@ -210,7 +219,7 @@ impl Store for MemoryStore {
                         t.unindex(&key);
                         t.rows.remove(&key);
                     }
-                    Write::QuotaAdd { .. } | Write::QuotaTake { .. } => {}
+                    Write::Check { .. } | Write::QuotaAdd { .. } | Write::QuotaTake { .. } => {}
                 }
             }
             for (key, left) in quota_after {

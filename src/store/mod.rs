@@ -72,6 +72,18 @@ pub enum Write {
         /// The version read.
         expected: u64,
     },
+    /// A read that must still hold: the row is at `expected` (or absent
+    /// for `None`). Nothing is written. This is how a workflow's reads
+    /// become conditions of its commit (in SQL: the version compared
+    /// inside the transaction, or the row read `FOR SHARE`).
+    Check {
+        /// Table.
+        table: &'static str,
+        /// Primary key.
+        key: String,
+        /// The version read, or `None` when the row was absent.
+        expected: Option<u64>,
+    },
     /// Add uses to a quota (opening it at zero when new).
     QuotaAdd {
         /// Whose package.
@@ -93,6 +105,26 @@ pub enum Write {
 pub struct Changeset {
     /// In order.
     pub writes: Vec<Write>,
+}
+
+/// A lock row: workflows that must not run at once for one scope (the
+/// first claim of a credit code, the default address of a user…) each
+/// write the scope's lock in their commit, so that one of them conflicts
+/// and re-runs on fresh data — the guard against phantoms that no single
+/// row read can catch.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Lock {
+    /// The scope, e.g. `claim:<credit code>`.
+    pub scope: String,
+    /// How many commits took it.
+    pub taken: u64,
+}
+
+impl Entity for Lock {
+    const TABLE: &'static str = "locks";
+    fn key(&self) -> String {
+        self.scope.clone()
+    }
 }
 
 /// A domain object a [`Store`] keeps.
@@ -170,6 +202,16 @@ impl Changeset {
             table: T::TABLE,
             key: entity.value.key(),
             expected: entity.version,
+        });
+        self
+    }
+
+    /// Require a row to be as it was read (absent for `None`).
+    pub fn check(&mut self, table: &'static str, key: &str, expected: Option<u64>) -> &mut Self {
+        self.writes.push(Write::Check {
+            table,
+            key: key.to_string(),
+            expected,
         });
         self
     }

@@ -201,14 +201,27 @@ impl<S: Store> Services<S> {
             )?,
         }
         self.spend_code(&phone, code)?;
-        let user_id = match existing {
-            Some(a) => a.id.clone(),
+        let new_id = match existing {
+            Some(_) => String::new(),
             None => self.id("account", "U")?,
         };
         self.atomically(|tx| {
-            let mut a = match tx.store.try_load::<Account>(&user_id)? {
+            // One account per number, however many first logins race.
+            tx.lock(format!("phone:{phone}"))?;
+            let found = tx
+                .store
+                .find_by::<Account>("phone", &phone)?
+                .into_iter()
+                .next();
+            let mut a = match found {
                 Some(a) => a,
-                None => Versioned::new(Account::new(user_id.clone(), phone.clone(), tx.now)),
+                None if new_id.is_empty() => {
+                    return Err(Error::Conflict {
+                        what: "accounts",
+                        key: "the number's account went away".into(),
+                    });
+                }
+                None => Versioned::new(Account::new(new_id.clone(), phone.clone(), tx.now)),
             };
             a.login(device, privacy, accept, tx.now)?;
             Self::open_session(tx, &mut a, device, LOGIN_SMS, &token)
@@ -354,6 +367,7 @@ impl<S: Store> Services<S> {
     pub fn bind(&self, user: &str, provider: Provider, external_id: &str) -> Result<()> {
         let key = format!("{}:{}", provider.name(), external_id.trim());
         self.atomically(|tx| {
+            tx.lock(format!("binding:{key}"))?;
             if let Some(other) = tx
                 .store
                 .find_by::<Account>("binding", &key)?
@@ -448,6 +462,9 @@ impl<S: Store> Services<S> {
         self.atomically(|tx| {
             let mut a: Versioned<Account> = tx.store.load("account", user)?;
             a.require_active("verify the real name")?;
+            if let RealName::Submitted { card } = &a.real_name {
+                tx.lock(format!("id:{}", card.id_number))?;
+            }
             if let RealName::Submitted { card } = &a.real_name
                 && let Some(other) = tx
                     .store
@@ -487,6 +504,22 @@ impl<S: Store> Services<S> {
                 }
             };
             let r = a.real_name.face_result(verdict, tx.now);
+            if let Some(card) = a.real_name.verified() {
+                // One verified account per ID number, however many race.
+                tx.lock(format!("id:{}", card.id_number))?;
+                if tx
+                    .store
+                    .find_by::<Account>("id_number", &card.id_number)?
+                    .into_iter()
+                    .any(|o| o.id != user)
+                {
+                    return Err(invalid_state(
+                        "ID number",
+                        "verified on another account (appeal that account instead)",
+                        "verify",
+                    ));
+                }
+            }
             tx.save(&a)?;
             if r.is_ok() {
                 tx.log(user, LogKind::RealName, "实名认证成功")?;
@@ -560,6 +593,7 @@ impl<S: Store> Services<S> {
         let name = text("real name", name, 2, 30)?;
         let audit_id = self.id("audit", "A")?;
         self.atomically(|tx| {
+            tx.lock(format!("account-appeal:{id}"))?;
             let a = tx
                 .store
                 .find_by::<Account>("id_number", &id)?

@@ -88,6 +88,7 @@ impl<S: Store> Services<S> {
             self.holder_identity(user, &holder, "apply for a certificate")?;
         let app_id = self.id("application", "P")?;
         self.atomically(|tx| {
+            tx.lock(format!("certificates:{user}"))?;
             let apps = tx.store.find_by::<Application>("user", user)?;
             let same = |a: &Application| matches!(&a.kind, ApplicationKind::Certificate { holder: h, medium: m, .. } if *h == holder && *m == medium);
             if usage == CertUsage::Login {

@@ -132,21 +132,54 @@ impl<S: Store> Services<S> {
                     "claim",
                 ));
             }
-            let open_claim = tx.store.all::<Application>()?.into_iter().any(|a| {
-                a.state == crate::domain::application::ApplicationState::Open
-                    && matches!(&a.kind, ApplicationKind::Claim { data: d } if d.credit_code == data.credit_code)
-            });
+            tx.lock(format!("claim:{}", data.credit_code))?;
+            let open_claim = tx
+                .store
+                .find_by::<Application>("claim", &data.credit_code)?
+                .into_iter()
+                .any(|a| a.state == crate::domain::application::ApplicationState::Open);
             if open_claim {
                 return Err(invalid_state("enterprise", "being claimed", "claim"));
             }
             let mut detail = Self::detail_for(tx, &input.platform, &input.packages)?;
             detail.enterprise_name = Some(data.name.clone());
             detail.credit_code = Some(data.credit_code.clone());
-            let audit = Self::new_audit(tx, AuditKind::EnterpriseClaim, user, &card.name, Some(data.credit_code.clone()), &app_id, detail, None)?;
-            let order = self.place_order(tx, user, Some((data.credit_code.clone(), data.name.clone())), &data.credit_code, &input.platform, &input.packages, OrderPurpose::Application(app_id.clone()), input.coupon.as_deref(), &[PackageKind::New])?;
-            let app = Application::new(app_id.clone(), user.into(), ApplicationKind::Claim { data: data.clone() }, input.platform.clone(), Some(audit), Some(order.number.clone()), tx.now);
+            let audit = Self::new_audit(
+                tx,
+                AuditKind::EnterpriseClaim,
+                user,
+                &card.name,
+                Some(data.credit_code.clone()),
+                &app_id,
+                detail,
+                None,
+            )?;
+            let order = self.place_order(
+                tx,
+                user,
+                Some((data.credit_code.clone(), data.name.clone())),
+                &data.credit_code,
+                &input.platform,
+                &input.packages,
+                OrderPurpose::Application(app_id.clone()),
+                input.coupon.as_deref(),
+                &[PackageKind::New],
+            )?;
+            let app = Application::new(
+                app_id.clone(),
+                user.into(),
+                ApplicationKind::Claim { data: data.clone() },
+                input.platform.clone(),
+                Some(audit),
+                Some(order.number.clone()),
+                tx.now,
+            );
             tx.insert(&app)?;
-            tx.log(user, LogKind::Enterprise, format!("认领企业 {}（{}）", data.name, data.credit_code))?;
+            tx.log(
+                user,
+                LogKind::Enterprise,
+                format!("认领企业 {}（{}）", data.name, data.credit_code),
+            )?;
             Ok((app, order))
         })
     }
@@ -172,6 +205,7 @@ impl<S: Store> Services<S> {
             if e.is_member(user) {
                 return Err(invalid_state("membership", "already a member", "join"));
             }
+            tx.lock(format!("join:{user}:{}", input.enterprise))?;
             let open = tx.store.find_by::<Application>("user", user)?.into_iter().any(|a| {
                 a.state == crate::domain::application::ApplicationState::Open
                     && matches!(&a.kind, ApplicationKind::Join { enterprise, .. } if *enterprise == input.enterprise)
@@ -538,19 +572,7 @@ impl<S: Store> Services<S> {
                 let mut app: Versioned<Application> =
                     tx.store.load("application", &audit.subject)?;
                 app.returned()?;
-                if let Some(number) = app.order.clone() {
-                    let mut o: Versioned<Order> = tx.store.load("order", &number)?;
-                    if matches!(o.state, crate::domain::order::OrderState::Paid { .. }) {
-                        // Paid already: the money goes back through a refund.
-                        // (A fully invoiced order stays as it is.)
-                        if o.request_refund("申请被退回，自动申请退费", tx.now).is_ok()
-                        {
-                            tx.save(&o)?;
-                        }
-                    } else {
-                        Self::cancel_order(tx, &number)?;
-                    }
-                }
+                Self::settle_order_of(tx, &app, "申请被退回，自动申请退费")?;
                 tx.save(&app)?;
             }
             AuditKind::SealReplacement => self.replacement_decided(tx, audit, false)?,
@@ -679,6 +701,12 @@ impl<S: Store> Services<S> {
         self.atomically(|tx| {
             let mut e: Versioned<Enterprise> = tx.store.load("enterprise", code)?;
             let former = e.deregister(admin, tx.now)?;
+            // Open join requests can no longer take effect.
+            for mut app in tx.store.find_by::<Application>("enterprise", code)? {
+                if app.state == crate::domain::application::ApplicationState::Open {
+                    Self::withdraw(tx, &mut app, admin, "企业已注销，加入申请撤回", true)?;
+                }
+            }
             let mut book: Versioned<SealBookRow> = tx
                 .store
                 .load("seal book", &SealBookRow::enterprise_key(code))?;
@@ -717,15 +745,12 @@ impl<S: Store> Services<S> {
         self.atomically(|tx| {
             let e: Versioned<Enterprise> = tx.store.load("enterprise", code)?;
             e.check_appealable()?;
+            tx.lock(format!("appeal:{code}"))?;
             let pending = tx
                 .store
-                .find_by::<Audit>("reviewer", BACK_OFFICE)?
+                .find_by::<Audit>("subject", code)?
                 .into_iter()
-                .any(|a| {
-                    a.kind == AuditKind::EnterpriseAppeal
-                        && a.state == AuditState::Pending
-                        && a.enterprise.as_deref() == Some(code)
-                });
+                .any(|a| a.kind == AuditKind::EnterpriseAppeal && a.state == AuditState::Pending);
             if pending {
                 return Err(invalid_state("enterprise", "under appeal", "appeal"));
             }

@@ -35,7 +35,7 @@ use crate::cert::CertificateAuthority;
 use crate::crypto::PrivateKey;
 use crate::domain::content::{LogEntry, LogKind, Message, MessageKind, Module, ServiceDesk};
 use crate::error::{Error, Result};
-use crate::store::{Changeset, Entity, Store, StoreExt, Versioned};
+use crate::store::{Changeset, Entity, Lock, Row, Store, StoreExt, Versioned};
 
 /// Where time comes from.
 pub trait Clock: Send + Sync {
@@ -176,18 +176,52 @@ impl<S: Store> Services<S> {
         })
     }
 
-    /// Run `f` (reads, state machine, changeset) and commit; on a conflict
-    /// run it again on fresh data.
+    /// Run `f` (reads, state machine, changeset) and commit, with every
+    /// row `f` read as a condition of the commit: the result is as if `f`
+    /// ran alone. On a conflict `f` runs again on fresh rows. When `f`
+    /// refuses, the refusal stands only if what it read is still current
+    /// (a refusal drawn from a torn read — one row before a concurrent
+    /// commit, another after — is re-run too).
     fn atomically<T>(&self, mut f: impl FnMut(&mut Tx<'_, S>) -> Result<T>) -> Result<T> {
         let mut last = None;
         for _ in 0..MAX_ATTEMPTS {
             let mut tx = Tx {
-                store: &*self.store,
+                store: Recorder::new(&*self.store),
                 changes: Changeset::new(),
                 now: self.now(),
             };
-            let out = f(&mut tx)?;
-            match self.store.commit(tx.changes) {
+            let out = f(&mut tx);
+            let reads = match tx.store.take_reads() {
+                Ok(r) => r,
+                Err(e @ Error::Conflict { .. }) => {
+                    last = Some(e);
+                    std::thread::yield_now();
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let out = match out {
+                Ok(out) => out,
+                Err(e @ Error::Conflict { .. }) => {
+                    last = Some(e);
+                    std::thread::yield_now();
+                    continue;
+                }
+                Err(e) => {
+                    if reads_current(&*self.store, &reads)? {
+                        return Err(e);
+                    }
+                    last = Some(e);
+                    std::thread::yield_now();
+                    continue;
+                }
+            };
+            let mut changes = Changeset::new();
+            for ((table, key), expected) in reads {
+                changes.check(table, &key, expected);
+            }
+            changes.writes.append(&mut tx.changes.writes);
+            match self.store.commit(changes) {
                 Ok(()) => return Ok(out),
                 Err(e @ Error::Conflict { .. }) => {
                     last = Some(e);
@@ -257,10 +291,140 @@ impl<S: Store> Services<S> {
     }
 }
 
-/// One unit of work: the reads go to the store, the writes to a changeset
-/// committed at the end.
+/// The rows a unit of work read: (table, key) → the version seen
+/// (`None`: absent). A row seen at two versions is a torn read.
+type Reads = std::collections::BTreeMap<(&'static str, String), Option<u64>>;
+
+/// Are the rows read still at the versions seen?
+fn reads_current<S: Store>(store: &S, reads: &Reads) -> Result<bool> {
+    for ((table, key), seen) in reads {
+        if store.get(table, key)?.map(|r| r.version) != *seen {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// A store that remembers what was read through it.
+pub(crate) struct Recorder<'s, S: Store> {
+    inner: &'s S,
+    reads: Mutex<Reads>,
+    torn: std::sync::atomic::AtomicBool,
+}
+
+impl<'s, S: Store> Recorder<'s, S> {
+    fn new(inner: &'s S) -> Self {
+        Self {
+            inner,
+            reads: Mutex::new(Reads::new()),
+            torn: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn note(&self, table: &'static str, key: &str, version: Option<u64>) {
+        if let Ok(mut g) = self.reads.lock() {
+            match g.get(&(table, key.to_string())) {
+                Some(seen) if *seen != version => {
+                    self.torn.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                Some(_) => {}
+                None => {
+                    g.insert((table, key.to_string()), version);
+                }
+            }
+        }
+    }
+
+    /// The reads; a torn read is reported as a conflict.
+    fn take_reads(&self) -> Result<Reads> {
+        if self.torn.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Error::Conflict {
+                what: "read",
+                key: "a row seen at two versions".into(),
+            });
+        }
+        let mut g = self
+            .reads
+            .lock()
+            .map_err(|_| Error::Store("read set poisoned".into()))?;
+        Ok(std::mem::take(&mut *g))
+    }
+}
+
+impl<S: Store> Store for Recorder<'_, S> {
+    fn get(&self, table: &'static str, key: &str) -> Result<Option<Row>> {
+        let row = self.inner.get(table, key)?;
+        self.note(table, key, row.as_ref().map(|r| r.version));
+        Ok(row)
+    }
+    fn find(
+        &self,
+        table: &'static str,
+        index: &'static str,
+        value: &str,
+    ) -> Result<Vec<(String, Row)>> {
+        let rows = self.inner.find(table, index, value)?;
+        for (k, r) in &rows {
+            self.note(table, k, Some(r.version));
+        }
+        Ok(rows)
+    }
+    fn scan(&self, table: &'static str) -> Result<Vec<(String, Row)>> {
+        let rows = self.inner.scan(table)?;
+        for (k, r) in &rows {
+            self.note(table, k, Some(r.version));
+        }
+        Ok(rows)
+    }
+    fn commit(&self, changes: Changeset) -> Result<()> {
+        self.inner.commit(changes)
+    }
+    fn next_id(&self, sequence: &'static str) -> Result<u64> {
+        self.inner.next_id(sequence)
+    }
+}
+
+impl<S: Store> crate::qr::QrStore for Recorder<'_, S> {
+    fn put_pending(&self, tx: crate::qr::PendingTransaction) -> Result<()> {
+        self.inner.put_pending(tx)
+    }
+    fn consume(&self, transaction: &[u8; 16], now: SystemTime) -> Result<crate::qr::Consumed> {
+        self.inner.consume(transaction, now)
+    }
+    fn charge(
+        &self,
+        key: &crate::qr::QuotaKey,
+        transaction: &[u8; 16],
+    ) -> Result<std::result::Result<crate::qr::Charge, crate::qr::ChargeRefused>> {
+        self.inner.charge(key, transaction)
+    }
+    fn set_quota(&self, key: &crate::qr::QuotaKey, uses: u64) -> Result<()> {
+        self.inner.set_quota(key, uses)
+    }
+    fn quota(&self, key: &crate::qr::QuotaKey) -> Result<Option<u64>> {
+        self.inner.quota(key)
+    }
+    fn record(&self, entry: crate::qr::ScanRecord) -> Result<()> {
+        self.inner.record(entry)
+    }
+    fn records(&self) -> Result<Vec<crate::qr::ScanRecord>> {
+        self.inner.records()
+    }
+    fn log(&self, entry: crate::qr::OperationLogEntry) -> Result<()> {
+        self.inner.log(entry)
+    }
+    fn logs(&self, user: &str) -> Result<Vec<crate::qr::OperationLogEntry>> {
+        self.inner.logs(user)
+    }
+    fn purge_expired(&self, now: SystemTime) -> Result<usize> {
+        self.inner.purge_expired(now)
+    }
+}
+
+/// One unit of work: the reads go to the store (and are remembered as
+/// conditions), the writes to a changeset committed at the end.
 pub(crate) struct Tx<'s, S: Store> {
-    store: &'s S,
+    store: Recorder<'s, S>,
     changes: Changeset,
     now: SystemTime,
 }
@@ -283,6 +447,17 @@ impl<S: Store> Tx<'_, S> {
             at: self.now,
             detail: detail.into(),
         })
+    }
+
+    /// Serialise with every other unit of work that locks `scope` (see
+    /// [`Lock`]): the guard for "no such row exists yet" checks.
+    fn lock(&mut self, scope: String) -> Result<()> {
+        let mut l = self
+            .store
+            .try_load::<Lock>(&scope)?
+            .unwrap_or_else(|| Versioned::new(Lock { scope, taken: 0 }));
+        l.taken += 1;
+        self.save(&l)
     }
 
     fn message(

@@ -339,6 +339,57 @@ impl<S: Store> Services<S> {
         })
     }
 
+    /// End an open application that can no longer take effect: it is
+    /// returned, its pending audit returned by `by` with `why`, and (when
+    /// `settle_order`) its unpaid order cancelled or its paid order turned
+    /// into a refund request.
+    pub(super) fn withdraw(
+        tx: &mut Tx<'_, S>,
+        app: &mut Versioned<Application>,
+        by: &str,
+        why: &str,
+        settle_order: bool,
+    ) -> Result<()> {
+        app.returned()?;
+        if let Some(id) = app.audit.clone() {
+            let mut audit: Versioned<crate::domain::audit::Audit> = tx.store.load("audit", &id)?;
+            if audit.state == crate::domain::audit::AuditState::Pending {
+                audit.return_(by, crate::domain::audit::ReturnKind::Other, why, tx.now)?;
+                tx.save(&audit)?;
+            }
+        }
+        if settle_order {
+            Self::settle_order_of(tx, app, why)?;
+        }
+        tx.save(app)?;
+        let user = app.user.clone();
+        tx.message(
+            &user,
+            Module::Audits,
+            &app.id,
+            "申请已撤回",
+            why.to_string(),
+        )
+    }
+
+    /// The order of an application that ended without effect: cancelled
+    /// when unpaid, else turned into a refund request (a fully invoiced
+    /// order stays as it is).
+    pub(super) fn settle_order_of(tx: &mut Tx<'_, S>, app: &Application, why: &str) -> Result<()> {
+        let Some(number) = app.order.clone() else {
+            return Ok(());
+        };
+        let mut o: Versioned<Order> = tx.store.load("order", &number)?;
+        if matches!(o.state, OrderState::Paid { .. }) {
+            if o.request_refund(why, tx.now).is_ok() {
+                tx.save(&o)?;
+            }
+            Ok(())
+        } else {
+            Self::cancel_order(tx, &number)
+        }
+    }
+
     /// Add the uses `o` bought to the quotas, once.
     pub(super) fn credit(tx: &mut Tx<'_, S>, o: &mut Order) -> Result<()> {
         if !o.credited {
@@ -412,6 +463,14 @@ impl<S: Store> Services<S> {
             };
             o.settle_refund(outcome.clone(), tx.now)?;
             if approve {
+                // A refunded application is withdrawn: it can no longer
+                // take effect, and its pending review ends.
+                if let OrderPurpose::Application(app) = &o.purpose {
+                    let mut a: Versioned<Application> = tx.store.load("application", app)?;
+                    if a.state == crate::domain::application::ApplicationState::Open {
+                        Self::withdraw(tx, &mut a, staff, "订单已退费，申请撤回", false)?;
+                    }
+                }
                 if o.credited {
                     for (key, uses) in quota_moves(&o) {
                         tx.changes.quota_take(key, uses);
@@ -605,6 +664,7 @@ impl<S: Store> Services<S> {
         let id = self.id("address", "D")?;
         let mut a = input.validate(id, user.into())?;
         self.atomically(|tx| {
+            tx.lock(format!("addresses:{user}"))?;
             let existing = tx.store.find_by::<Address>("user", user)?;
             if existing.len() >= 20 {
                 return Err(invalid_state(
@@ -629,6 +689,7 @@ impl<S: Store> Services<S> {
         self.active(user, "edit addresses")?;
         let new = input.validate(id.into(), user.into())?;
         self.atomically(|tx| {
+            tx.lock(format!("addresses:{user}"))?;
             let mut a: Versioned<Address> = tx.store.load("address", id)?;
             if a.user != user {
                 return Err(Error::NotFound {
@@ -651,6 +712,7 @@ impl<S: Store> Services<S> {
     pub fn delete_address(&self, user: &str, id: &str) -> Result<()> {
         self.active(user, "delete addresses")?;
         self.atomically(|tx| {
+            tx.lock(format!("addresses:{user}"))?;
             let a: Versioned<Address> = tx.store.load("address", id)?;
             if a.user != user {
                 return Err(Error::NotFound {
@@ -702,6 +764,7 @@ impl<S: Store> Services<S> {
         let id = self.id("title", "T")?;
         let mut t = input.validate(id, user.into())?;
         self.atomically(|tx| {
+            tx.lock(format!("titles:{user}"))?;
             let existing = tx.store.find_by::<InvoiceTitle>("user", user)?;
             if existing.len() >= 20 {
                 return Err(invalid_state(
@@ -731,6 +794,7 @@ impl<S: Store> Services<S> {
         self.active(user, "edit invoice titles")?;
         let new = input.validate(id.into(), user.into())?;
         self.atomically(|tx| {
+            tx.lock(format!("titles:{user}"))?;
             let mut t: Versioned<InvoiceTitle> = tx.store.load("invoice title", id)?;
             if t.user != user {
                 return Err(Error::NotFound {
@@ -753,6 +817,7 @@ impl<S: Store> Services<S> {
     pub fn delete_invoice_title(&self, user: &str, id: &str) -> Result<()> {
         self.active(user, "delete invoice titles")?;
         self.atomically(|tx| {
+            tx.lock(format!("titles:{user}"))?;
             let t: Versioned<InvoiceTitle> = tx.store.load("invoice title", id)?;
             if t.user != user {
                 return Err(Error::NotFound {
