@@ -12,13 +12,18 @@
 //! Every state change of a workflow is **one [`Store::commit`]**: the
 //! workflow reads the rows it needs (with their versions), runs the pure
 //! state machine of [`crate::domain`], and commits the new rows on the
-//! condition that every row it read is still at the version it read. A
-//! concurrent writer that got there first makes the commit fail with
-//! [`Error::Conflict`] and change nothing; the workflow then runs again on
-//! fresh rows, where the state machine sees the new state (approving an
-//! audit twice, paying an order twice: the second is refused by name).
-//! In SQL a commit is one transaction of conditional updates
-//! (`UPDATE … WHERE version = $v`), correct under READ COMMITTED.
+//! condition that every row it *read* is still at the version it read
+//! ([`Write::Check`] for rows only read, the `expected` version of
+//! [`Write::Put`] for rows written). A concurrent writer that got there
+//! first makes the commit fail with [`Error::Conflict`] and change
+//! nothing; the workflow then runs again on fresh rows, where the state
+//! machine sees the new state (approving an audit twice, paying an order
+//! twice: the second is refused by name). Checks that something does *not*
+//! exist yet (a second claim of one credit code) take a [`Lock`] row for
+//! the scope, since no version can stand for a row that is not there. The
+//! result is serialisable. In SQL a commit is one transaction of version
+//! comparisons and conditional updates (`UPDATE … WHERE version = $v`),
+//! correct under READ COMMITTED.
 //!
 //! Quota movements inside a commit ([`Write::QuotaAdd`],
 //! [`Write::QuotaTake`]) are conditional too: a take that would go below
