@@ -53,9 +53,10 @@ pub enum CaCommand {
         /// Directory to create.
         #[arg(long)]
         out_dir: PathBuf,
-        /// Validity in days.
-        #[arg(long, default_value_t = 3650)]
-        days: u32,
+        /// Validity in days (default: 3650 for a root; for an issuing CA,
+        /// until its issuer's certificate ends).
+        #[arg(long)]
+        days: Option<u32>,
         /// CRL distribution point URI written into the certificates it issues.
         #[arg(long)]
         crl_url: Option<String>,
@@ -211,12 +212,34 @@ pub fn ca(cmd: CaCommand) -> Result<(), Failure> {
             let now = SystemTime::now();
             let (ca, chain) = match issuer_dir {
                 None => (
-                    CertificateAuthority::create_root(key, name, now, days, config, &mut rng)?,
+                    CertificateAuthority::create_root(
+                        key,
+                        name,
+                        now,
+                        days.unwrap_or(3650),
+                        config,
+                        &mut rng,
+                    )?,
                     Vec::new(),
                 ),
                 Some(dir) => {
                     let parent_dir = CaDirectory::new(dir);
                     let parent = parent_dir.open(pw.as_bytes())?;
+                    // By default the issuing CA ends with its issuer (whole
+                    // days that fit), so it is always inside it.
+                    let days = match days {
+                        Some(d) => d,
+                        None => {
+                            let left = parent
+                                .authority()
+                                .certificate()
+                                .not_after()
+                                .duration_since(now)
+                                .map(|d| d.as_secs() / 86_400)
+                                .unwrap_or(0);
+                            u32::try_from(left).unwrap_or(u32::MAX)
+                        }
+                    };
                     let cert = parent.authority().issue_ca(
                         &key.public_key(),
                         name,
