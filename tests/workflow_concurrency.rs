@@ -20,20 +20,16 @@ use std::time::{Duration, SystemTime};
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use yizhengtong::Error;
-use yizhengtong::cert::{CaConfig, CertificateAuthority, parse_dn};
-use yizhengtong::crypto::PrivateKey;
 use yizhengtong::domain::account::IdCard;
 use yizhengtong::domain::application::{
     Application, ApplicationKind, ApplicationState, Holder, JoinVia,
 };
 use yizhengtong::domain::audit::{Audit, AuditKind, AuditState, ReturnKind};
-use yizhengtong::domain::catalog::{InstitutionKind, Platform};
-use yizhengtong::domain::content::{AppVersions, LogEntry, ServiceDesk, Version};
+use yizhengtong::domain::catalog::InstitutionKind;
+use yizhengtong::domain::content::LogEntry;
 use yizhengtong::domain::enterprise::{
     Enterprise, EnterpriseData, EnterpriseKind, EnterpriseState, LegalRep,
 };
@@ -46,11 +42,13 @@ use yizhengtong::qr::{
     Charge, ChargeRefused, Consumed, OperationLogEntry, PendingTransaction, QrStore, QuotaKey,
     ScanRecord,
 };
-use yizhengtong::store::{Changeset, Entity, MemoryStore, Row, Store, StoreExt, Versioned};
-use yizhengtong::workflow::reference::{self, DEVICE, PLATFORM, Reference, STAFF, packages};
-use yizhengtong::workflow::{
-    ClaimInput, Config, JoinInput, ManualClock, MemorySms, ReferenceFaceVerifier, Services,
+use yizhengtong::store::{
+    AnyStore, Changeset, Entity, MemoryStore, Row, Store, StoreExt, Versioned,
 };
+use yizhengtong::workflow::reference::{
+    self, DEVICE, PLATFORM, Reference, STAFF, packages, test_backend,
+};
+use yizhengtong::workflow::{ClaimInput, JoinInput, MemorySms, ReferenceFaceVerifier, Services};
 
 // ----- worlds -----
 
@@ -138,65 +136,19 @@ struct World<S: Store> {
     sms: Arc<MemorySms>,
 }
 
-impl World<MemoryStore> {
-    /// The reference world.
+impl World<AnyStore> {
+    /// The reference world on the backend under test (`YZT_TEST_BACKEND`).
     fn reference(seed: u64) -> Self {
-        let Reference { services, sms, .. } = Reference::new(seed).expect("reference world");
+        let Reference { services, sms, .. } = Reference::for_tests(seed).expect("reference world");
         Self { services, sms }
     }
 }
 
 impl World<Jittery> {
-    /// The reference world's CA, platform and packages over a [`Jittery`]
-    /// store.
+    /// The reference world over a [`Jittery`] store.
     fn jittery(seed: u64) -> Self {
-        let mut rng = StdRng::seed_from_u64(seed);
-        let ca_key = PrivateKey::generate(&mut rng);
-        let ca = CertificateAuthority::create_root(
-            ca_key.clone(),
-            parse_dn("C=CN, O=新疆数字证书认证中心（有限公司）, CN=XJCA SM2 Root").expect("dn"),
-            reference::start_time() - Duration::from_secs(86_400),
-            3650,
-            CaConfig::default(),
-            &mut rng,
-        )
-        .expect("CA");
-        let config = Config {
-            seal_maker_key: ca_key,
-            seal_maker_cert: ca.certificate().clone(),
-            ca,
-            desk: ServiceDesk {
-                hotline: "400-880-1234".into(),
-                privacy_version: 3,
-                versions: AppVersions {
-                    current: Version(2, 4, 0),
-                    minimum: Version(2, 0, 0),
-                    notes: "扫码签章支持批量授权".into(),
-                },
-            },
-            staff: vec![STAFF.into()],
-        };
-        let sms = Arc::new(MemorySms::default());
-        let services = Services::new(
-            Arc::new(Jittery::default()),
-            config,
-            Arc::new(ManualClock::new(reference::start_time())),
-            Arc::new(ReferenceFaceVerifier),
-            sms.clone(),
-            StdRng::seed_from_u64(seed ^ 0x5eed),
-        );
-        let catalogue = Reference::new(seed).expect("reference world");
-        for p in catalogue
-            .services
-            .store()
-            .all::<Platform>()
-            .expect("platforms")
-        {
-            services.add_platform(STAFF, p.value).expect("platform");
-        }
-        for p in catalogue.services.packages(PLATFORM).expect("packages") {
-            services.add_package(STAFF, p).expect("package");
-        }
+        let Reference { services, sms, .. } =
+            Reference::with_store(seed, Arc::new(Jittery::default())).expect("reference world");
         Self { services, sms }
     }
 }
@@ -732,7 +684,7 @@ fn distinct_transactions_charge_exactly_min_n_m() {
         .into_iter()
         .enumerate()
     {
-        let store = MemoryStore::new();
+        let store = test_backend().expect("backend");
         let key = quota_key(&format!("holder-{case}"), InstitutionKind::Ca);
         store.set_quota(&key, m).unwrap();
         charge_distinct(&store, &key, n, m);
@@ -768,7 +720,7 @@ fn charges_against_a_quota_bought_through_the_workflow() {
 
 #[test]
 fn one_transaction_from_many_threads_is_charged_once() {
-    let store = MemoryStore::new();
+    let store = test_backend().expect("backend");
     let key = quota_key("holder", InstitutionKind::Seal);
     store.set_quota(&key, 10).unwrap();
     let results = race(16, |_| store.charge(&key, &tx_id(7)).unwrap());
@@ -877,7 +829,7 @@ impl Entity for Mark {
 #[test]
 fn read_modify_write_commits_lose_no_update() {
     const PER_THREAD: usize = 250;
-    let store = MemoryStore::new();
+    let store = test_backend().expect("backend");
     let key = quota_key("counter-holder", InstitutionKind::Ca);
     let mut cs = Changeset::new();
     cs.insert(&Counter {
@@ -946,7 +898,7 @@ fn read_modify_write_commits_lose_no_update() {
 
 #[test]
 fn a_failed_commit_changes_nothing() {
-    let store = MemoryStore::new();
+    let store = test_backend().expect("backend");
     let key = quota_key("h", InstitutionKind::Ca);
     let mut cs = Changeset::new();
     cs.insert(&Counter {
@@ -962,7 +914,7 @@ fn a_failed_commit_changes_nothing() {
     cs.save(&fresh).unwrap();
     store.commit(cs).unwrap();
 
-    let nothing_moved = |store: &MemoryStore| {
+    let nothing_moved = |store: &AnyStore| {
         let c: Versioned<Counter> = store.load("counter", "c").unwrap();
         assert_eq!((c.version, c.n), (2, 1));
         assert!(store.all::<Mark>().unwrap().is_empty());
@@ -1026,7 +978,7 @@ fn a_failed_commit_changes_nothing() {
 
 #[test]
 fn concurrent_quota_takes_in_commits_stop_at_zero() {
-    let store = MemoryStore::new();
+    let store = test_backend().expect("backend");
     let key = quota_key("takes", InstitutionKind::Seal);
     store.set_quota(&key, 20).unwrap();
     let results = race(32, |t| {
@@ -1054,7 +1006,7 @@ fn concurrent_quota_takes_in_commits_stop_at_zero() {
 fn charges_and_commits_share_one_quota_table() {
     // Commits adding uses and QR charges taking them, concurrently, on the
     // same quota: every move counted once.
-    let store = MemoryStore::new();
+    let store = test_backend().expect("backend");
     let key = quota_key("shared", InstitutionKind::Ca);
     store.set_quota(&key, 1000).unwrap();
     let results = race(THREADS, |t| {
@@ -1499,7 +1451,7 @@ enum Effect {
 }
 
 struct Sim {
-    w: World<MemoryStore>,
+    w: World<AnyStore>,
     people: Vec<Person>,
     /// Enterprise 0 (claimed at the start) and 1 (claim pending).
     codes: [String; 2],
@@ -1575,7 +1527,7 @@ impl Sim {
         sim
     }
 
-    fn store(&self) -> &MemoryStore {
+    fn store(&self) -> &AnyStore {
         self.w.services.store()
     }
 

@@ -16,6 +16,7 @@ use yizhengtong::qr::{
     ActionInput, Identity, QrStore, QuotaKey, Reason, Request, Verification, respond, scan,
 };
 use yizhengtong::seal::SealKind;
+use yizhengtong::store::AnyStore;
 use yizhengtong::time::Date;
 use yizhengtong::workflow::reference::{self, PLATFORM, PlatformSide, Reference, STAFF, packages};
 use yizhengtong::workflow::{CertAction, ClaimInput, Clock, JoinInput};
@@ -25,7 +26,7 @@ fn pkg(id: &str) -> Vec<(String, u32)> {
     vec![(id.to_string(), 1)]
 }
 
-fn pay(w: &Reference, user: &str, o: &Order) {
+fn pay(w: &Reference<AnyStore>, user: &str, o: &Order) {
     w.services
         .pay_order(user, &o.number, PaymentMethod::WeChatPay, o.due(), "wx")
         .unwrap();
@@ -33,7 +34,7 @@ fn pay(w: &Reference, user: &str, o: &Order) {
 
 /// A certificate applied for, paid, approved when reviewed, downloaded.
 fn certificate(
-    w: &Reference,
+    w: &Reference<AnyStore>,
     user: &str,
     holder: Holder,
     package: &str,
@@ -63,8 +64,8 @@ fn certificate(
 }
 
 struct Firm {
-    w: Reference,
-    platform: PlatformSide,
+    w: Reference<AnyStore>,
+    platform: PlatformSide<AnyStore>,
     code: String,
     admin: String,
     member: String,
@@ -74,7 +75,7 @@ struct Firm {
 }
 
 fn firm(seed: u64) -> Firm {
-    let w = Reference::new(seed).unwrap();
+    let w = Reference::for_tests(seed).unwrap();
     let s = &w.services;
     let admin = w
         .verified_user(

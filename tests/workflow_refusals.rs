@@ -22,7 +22,7 @@ use yizhengtong::domain::{Cents, DateRange, Document};
 use yizhengtong::qr::{Charge, QrStore, QuotaKey};
 use yizhengtong::seal::SealKind;
 use yizhengtong::seal::manage::SealState;
-use yizhengtong::store::{MemoryStore, Store, StoreExt};
+use yizhengtong::store::{AnyStore, Store, StoreExt};
 use yizhengtong::time::Date;
 use yizhengtong::workflow::reference::{self, DEVICE, PLATFORM, Reference, STAFF, packages};
 use yizhengtong::workflow::{
@@ -67,7 +67,7 @@ const TABLES: [&str; 20] = [
 /// Every stored row as (table, key, body). Bodies, not versions: a
 /// refusal may rewrite a row unchanged (an SMS code already spent), but
 /// must not change what it says.
-fn snapshot(w: &Reference) -> Vec<(&'static str, String, serde_json::Value)> {
+fn snapshot(w: &Reference<AnyStore>) -> Vec<(&'static str, String, serde_json::Value)> {
     let st = w.services.store();
     let mut v = Vec::new();
     for t in TABLES {
@@ -82,7 +82,7 @@ fn snapshot(w: &Reference) -> Vec<(&'static str, String, serde_json::Value)> {
 /// changed and return the error.
 #[track_caller]
 fn refused<T: std::fmt::Debug>(
-    w: &Reference,
+    w: &Reference<AnyStore>,
     op: impl FnOnce() -> yizhengtong::Result<T>,
 ) -> Error {
     let before = snapshot(w);
@@ -98,8 +98,9 @@ fn refused<T: std::fmt::Debug>(
     err
 }
 
-fn world(seed: u64) -> Reference {
-    Reference::new(seed).unwrap()
+/// The reference world on the backend under test (`YZT_TEST_BACKEND`).
+fn world(seed: u64) -> Reference<AnyStore> {
+    Reference::for_tests(seed).unwrap()
 }
 
 fn pkg(id: &str) -> Vec<(String, u32)> {
@@ -118,7 +119,7 @@ fn wrong_code(code: &str) -> String {
 }
 
 /// Register a phone by SMS (privacy accepted); (user, session token).
-fn fresh(w: &Reference, phone: &str) -> (String, String) {
+fn fresh(w: &Reference<AnyStore>, phone: &str) -> (String, String) {
     let s = &w.services;
     s.request_sms_code(phone).unwrap();
     let code = w.sms.last_code(phone).unwrap();
@@ -129,13 +130,19 @@ fn fresh(w: &Reference, phone: &str) -> (String, String) {
 }
 
 /// A verified user: (user, card).
-fn person(w: &Reference, phone: &str, name: &str, birth: &str, seq: u32) -> (String, IdCard) {
+fn person(
+    w: &Reference<AnyStore>,
+    phone: &str,
+    name: &str,
+    birth: &str,
+    seq: u32,
+) -> (String, IdCard) {
     let card = reference::id_card(name, birth, seq).unwrap();
     let user = w.verified_user(phone, &card).unwrap();
     (user, card)
 }
 
-fn pay(w: &Reference, user: &str, order: &Order) -> Order {
+fn pay(w: &Reference<AnyStore>, user: &str, order: &Order) -> Order {
     w.services
         .pay_order(
             user,
@@ -147,7 +154,7 @@ fn pay(w: &Reference, user: &str, order: &Order) -> Order {
         .unwrap()
 }
 
-fn real_name(w: &Reference, user: &str) -> RealName {
+fn real_name(w: &Reference<AnyStore>, user: &str) -> RealName {
     w.services.profile(user).unwrap().real_name
 }
 
@@ -178,7 +185,7 @@ fn claim_input(name: &str, code: &str) -> ClaimInput {
 }
 
 /// Claim (approve, then pay) an enterprise; its credit code.
-fn claim(w: &Reference, admin: &str, name: &str, body: &str) -> String {
+fn claim(w: &Reference<AnyStore>, admin: &str, name: &str, body: &str) -> String {
     let s = &w.services;
     let code = reference::credit_code(body).unwrap();
     let (app, order) = s.claim_enterprise(admin, claim_input(name, &code)).unwrap();
@@ -201,7 +208,7 @@ fn join_input(code: &str, name: &str, digits: &str, seals: Vec<SealKind>) -> Joi
 }
 
 /// Join by verification, approved by `admin` and paid.
-fn join(w: &Reference, member: &str, admin: &str, input: JoinInput) {
+fn join(w: &Reference<AnyStore>, member: &str, admin: &str, input: JoinInput) {
     let s = &w.services;
     let (app, order) = s.join_enterprise(member, input).unwrap();
     s.approve_audit(admin, app.audit.as_ref().unwrap()).unwrap();
@@ -210,7 +217,12 @@ fn join(w: &Reference, member: &str, admin: &str, input: JoinInput) {
 
 /// A personal certificate applied, paid, approved (when reviewed) and
 /// downloaded; (serial, key).
-fn person_cert(w: &Reference, user: &str, usage: CertUsage, seed: u64) -> (String, PrivateKey) {
+fn person_cert(
+    w: &Reference<AnyStore>,
+    user: &str,
+    usage: CertUsage,
+    seed: u64,
+) -> (String, PrivateKey) {
     let s = &w.services;
     let (app, order) = s
         .apply_certificate(
@@ -235,7 +247,7 @@ fn person_cert(w: &Reference, user: &str, usage: CertUsage, seed: u64) -> (Strin
 }
 
 /// The enterprise's signing certificate, downloaded by its administrator.
-fn enterprise_cert(w: &Reference, admin: &str, code: &str, seed: u64) -> String {
+fn enterprise_cert(w: &Reference<AnyStore>, admin: &str, code: &str, seed: u64) -> String {
     let s = &w.services;
     let (app, order) = s
         .apply_certificate(
@@ -268,7 +280,7 @@ fn until() -> Date {
 
 /// An enterprise seal applied, approved, paid and collected; (book, id).
 fn enterprise_seal(
-    w: &Reference,
+    w: &Reference<AnyStore>,
     admin: &str,
     code: &str,
     kind: SealKind,
@@ -293,7 +305,7 @@ fn enterprise_seal(
 }
 
 fn sign_login(key: &PrivateKey, id_number: &str, nonce: &str) -> Vec<u8> {
-    let text = Services::<MemoryStore>::certificate_login_text(id_number, nonce);
+    let text = Services::<AnyStore>::certificate_login_text(id_number, nonce);
     key.sign(
         DEFAULT_USER_ID,
         text.as_bytes(),
@@ -303,7 +315,7 @@ fn sign_login(key: &PrivateKey, id_number: &str, nonce: &str) -> Vec<u8> {
     .to_der()
 }
 
-fn quota(w: &Reference, holder: &str, institution: &'static str) -> Option<u64> {
+fn quota(w: &Reference<AnyStore>, holder: &str, institution: &'static str) -> Option<u64> {
     w.services
         .store()
         .quota(&QuotaKey {
@@ -409,7 +421,7 @@ fn privacy_agreement_must_be_accepted_in_its_current_version() {
     let s = &w.services;
     assert_eq!(s.privacy_version(), 3);
     let phone = "18600000011";
-    let code_for = |w: &Reference| {
+    let code_for = |w: &Reference<AnyStore>| {
         w.clock.advance(Duration::from_secs(61));
         s.request_sms_code(phone).unwrap();
         w.sms.last_code(phone).unwrap()
@@ -3122,7 +3134,7 @@ fn addresses_keep_one_default() {
     let a2 = s.add_address(&user, addr(false)).unwrap();
     assert!(!a2.default);
     let a3 = s.add_address(&user, addr(true)).unwrap();
-    let defaults = |w: &Reference| -> Vec<String> {
+    let defaults = |w: &Reference<AnyStore>| -> Vec<String> {
         w.services
             .addresses(&user)
             .unwrap()
@@ -3493,7 +3505,7 @@ fn unpaid_platform_orders_can_be_cancelled_application_orders_cannot() {
     );
 }
 
-fn pay_result(w: &Reference, user: &str, order: &Order) -> yizhengtong::Result<Order> {
+fn pay_result(w: &Reference<AnyStore>, user: &str, order: &Order) -> yizhengtong::Result<Order> {
     w.services.pay_order(
         user,
         &order.number,

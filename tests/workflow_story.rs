@@ -16,7 +16,7 @@ fn pkg(id: &str) -> Vec<(String, u32)> {
 
 #[test]
 fn claim_join_certificate_seal() {
-    let w = Reference::new(1).unwrap();
+    let w = Reference::for_tests(1).unwrap();
     let s = &w.services;
     let card = reference::id_card("欧勇", "19850312", 1).unwrap();
     let admin = w.verified_user("18600008621", &card).unwrap();

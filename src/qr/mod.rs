@@ -19,3 +19,4 @@ pub use verifier::{
     QrStore, QuotaKey, Reason, Request, ScanRecord, Verification, Verifier, VerifierConfig,
     visible_records,
 };
+pub use verifier::{MAX_PENDING, PURGE_GRACE};

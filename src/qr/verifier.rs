@@ -178,10 +178,10 @@ pub enum Consumed {
 }
 
 /// One line of the scan report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ScanRecord {
     /// When.
-    #[serde(serialize_with = "crate::time::serde_rfc3339::serialize")]
+    #[serde(with = "crate::time::serde_rfc3339")]
     pub time: SystemTime,
     /// The action (scan type).
     pub action: Action,
@@ -231,15 +231,15 @@ pub fn visible_records<'r>(
 }
 
 /// One line of a user's operation log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OperationLogEntry {
     /// When.
-    #[serde(serialize_with = "crate::time::serde_rfc3339::serialize")]
+    #[serde(with = "crate::time::serde_rfc3339")]
     pub time: SystemTime,
     /// Whose log.
     pub user: String,
     /// The kind of operation.
-    pub kind: &'static str,
+    pub kind: String,
     /// What happened.
     pub detail: String,
 }
@@ -977,7 +977,7 @@ impl<S: QrStore> Verifier<S> {
         let log = OperationLogEntry {
             time: now,
             user: st.member.clone(),
-            kind: "qr_authorisation",
+            kind: "qr_authorisation".into(),
             detail: record.log_line(),
         };
         // The charge stands even if the report or log cannot be written.

@@ -33,6 +33,8 @@
 
 mod entities;
 mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 
 pub use memory::MemoryStore;
 
@@ -300,3 +302,124 @@ pub trait StoreExt: Store {
 }
 
 impl<S: Store + ?Sized> StoreExt for S {}
+
+/// A backend chosen at run time: in memory or PostgreSQL.
+pub enum AnyStore {
+    /// The in-memory reference backend.
+    Memory(Box<MemoryStore>),
+    /// PostgreSQL (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::PgStore),
+}
+
+impl AnyStore {
+    /// `memory`, or a `postgres://…` URL (feature `postgres`; the schema
+    /// must be current — see `yzt db migrate`).
+    pub fn open(spec: &str) -> Result<Self> {
+        let spec = spec.trim();
+        if spec == "memory" {
+            return Ok(AnyStore::Memory(Box::default()));
+        }
+        if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            #[cfg(feature = "postgres")]
+            {
+                return Ok(AnyStore::Postgres(postgres::PgStore::connect(
+                    spec,
+                    postgres::PgOptions::default(),
+                )?));
+            }
+            #[cfg(not(feature = "postgres"))]
+            return Err(Error::param(
+                "backend",
+                "this build has no PostgreSQL backend (cargo feature `postgres`)",
+            ));
+        }
+        Err(Error::param(
+            "backend",
+            "expected `memory` or a postgres:// URL",
+        ))
+    }
+
+    /// The backend's name for messages (a URL without its password).
+    pub fn describe(&self) -> String {
+        match self {
+            AnyStore::Memory(_) => "memory".into(),
+            #[cfg(feature = "postgres")]
+            AnyStore::Postgres(p) => format!("{p:?}"),
+        }
+    }
+}
+
+macro_rules! any {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            AnyStore::Memory($s) => $e,
+            #[cfg(feature = "postgres")]
+            AnyStore::Postgres($s) => $e,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    fn get(&self, table: &'static str, key: &str) -> Result<Option<Row>> {
+        any!(self, s => s.get(table, key))
+    }
+    fn find(
+        &self,
+        table: &'static str,
+        index: &'static str,
+        value: &str,
+    ) -> Result<Vec<(String, Row)>> {
+        any!(self, s => s.find(table, index, value))
+    }
+    fn scan(&self, table: &'static str) -> Result<Vec<(String, Row)>> {
+        any!(self, s => s.scan(table))
+    }
+    fn commit(&self, changes: Changeset) -> Result<()> {
+        any!(self, s => s.commit(changes))
+    }
+    fn next_id(&self, sequence: &'static str) -> Result<u64> {
+        any!(self, s => s.next_id(sequence))
+    }
+}
+
+impl QrStore for AnyStore {
+    fn put_pending(&self, tx: crate::qr::PendingTransaction) -> Result<()> {
+        any!(self, s => s.put_pending(tx))
+    }
+    fn consume(
+        &self,
+        transaction: &[u8; 16],
+        now: std::time::SystemTime,
+    ) -> Result<crate::qr::Consumed> {
+        any!(self, s => s.consume(transaction, now))
+    }
+    fn charge(
+        &self,
+        key: &QuotaKey,
+        transaction: &[u8; 16],
+    ) -> Result<std::result::Result<crate::qr::Charge, crate::qr::ChargeRefused>> {
+        any!(self, s => s.charge(key, transaction))
+    }
+    fn set_quota(&self, key: &QuotaKey, uses: u64) -> Result<()> {
+        any!(self, s => s.set_quota(key, uses))
+    }
+    fn quota(&self, key: &QuotaKey) -> Result<Option<u64>> {
+        any!(self, s => s.quota(key))
+    }
+    fn record(&self, entry: crate::qr::ScanRecord) -> Result<()> {
+        any!(self, s => s.record(entry))
+    }
+    fn records(&self) -> Result<Vec<crate::qr::ScanRecord>> {
+        any!(self, s => s.records())
+    }
+    fn log(&self, entry: crate::qr::OperationLogEntry) -> Result<()> {
+        any!(self, s => s.log(entry))
+    }
+    fn logs(&self, user: &str) -> Result<Vec<crate::qr::OperationLogEntry>> {
+        any!(self, s => s.logs(user))
+    }
+    fn purge_expired(&self, now: std::time::SystemTime) -> Result<usize> {
+        any!(self, s => s.purge_expired(now))
+    }
+}

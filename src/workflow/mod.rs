@@ -216,9 +216,22 @@ impl<S: Store> Services<S> {
                     continue;
                 }
             };
+            // Rows also written carry their condition in the write itself.
+            let written: std::collections::BTreeSet<(&'static str, String)> = tx
+                .changes
+                .writes
+                .iter()
+                .filter_map(|w| match w {
+                    crate::store::Write::Put { table, key, .. }
+                    | crate::store::Write::Delete { table, key, .. } => Some((*table, key.clone())),
+                    _ => None,
+                })
+                .collect();
             let mut changes = Changeset::new();
             for ((table, key), expected) in reads {
-                changes.check(table, &key, expected);
+                if !written.contains(&(table, key.clone())) {
+                    changes.check(table, &key, expected);
+                }
             }
             changes.writes.append(&mut tx.changes.writes);
             match self.store.commit(changes) {

@@ -21,7 +21,7 @@ use crate::domain::catalog::{HolderKind, InstitutionKind, Package, PackageKind, 
 use crate::domain::content::{AppVersions, ServiceDesk, Version};
 use crate::error::Result;
 use crate::qr::{PlatformEntry, PlatformRegistry, Verifier, VerifierConfig};
-use crate::store::MemoryStore;
+use crate::store::{AnyStore, MemoryStore, Store};
 use crate::time::Date;
 
 /// The reference platform's system code (the manual's test system).
@@ -37,17 +37,17 @@ pub const PLATFORM_NAME: &str = "移动数字证书 (CA) 互认模拟测试系�
 pub const CALLBACK_HOST: &str = "ggzy.example.cn";
 
 /// A trading platform's verifier and the app's registry entry for it.
-pub struct PlatformSide {
+pub struct PlatformSide<S: Store = MemoryStore> {
     /// The verifier, on the reference world's store.
-    pub verifier: Verifier<Arc<MemoryStore>>,
+    pub verifier: Verifier<Arc<S>>,
     /// The app's registry, knowing the platform.
     pub registry: PlatformRegistry,
 }
 
 /// The reference world.
-pub struct Reference {
+pub struct Reference<S: Store = MemoryStore> {
     /// The services.
-    pub services: Services<MemoryStore>,
+    pub services: Services<S>,
     /// The clock (starts 2025-04-07 10:00 UTC).
     pub clock: Arc<ManualClock>,
     /// The SMS outbox.
@@ -101,9 +101,53 @@ pub fn credit_code(body: &str) -> Result<String> {
     crate::ids::complete_credit_code(&format!("91650100{body}"))
 }
 
-impl Reference {
-    /// Build the world from a seed.
+impl Reference<MemoryStore> {
+    /// Build the world from a seed, on the in-memory backend.
     pub fn new(seed: u64) -> Result<Self> {
+        Self::with_store(seed, Arc::new(MemoryStore::new()))
+    }
+}
+
+/// The backend the workflow test suite runs on, named by the environment
+/// variable `YZT_TEST_BACKEND`: unset or `memory` for the in-memory
+/// backend; a `postgres://` URL for that database (feature `postgres`),
+/// each call in a fresh schema of its own, migrated.
+pub fn test_backend() -> Result<AnyStore> {
+    let spec = std::env::var("YZT_TEST_BACKEND").unwrap_or_else(|_| "memory".into());
+    if spec.trim() == "memory" {
+        return Ok(AnyStore::Memory(Box::default()));
+    }
+    #[cfg(feature = "postgres")]
+    {
+        use crate::store::postgres::{PgOptions, PgStore};
+        let mut tag = [0u8; 8];
+        rand_core::Rng::fill_bytes(&mut rand::rng(), &mut tag);
+        let options = PgOptions {
+            schema: Some(format!("t_{}", crate::hex::encode(&tag).to_lowercase())),
+            sealing_key: Some(zeroize::Zeroizing::new([7u8; 16])),
+            pool_size: Some(4),
+            ..PgOptions::default()
+        };
+        PgStore::migrate(&spec, &options)?;
+        Ok(AnyStore::Postgres(PgStore::connect(&spec, options)?))
+    }
+    #[cfg(not(feature = "postgres"))]
+    Err(crate::Error::param(
+        "YZT_TEST_BACKEND",
+        "a database backend needs the cargo feature `postgres`",
+    ))
+}
+
+impl Reference<AnyStore> {
+    /// Build the world on [`test_backend`].
+    pub fn for_tests(seed: u64) -> Result<Self> {
+        Self::with_store(seed, Arc::new(test_backend()?))
+    }
+}
+
+impl<S: Store + 'static> Reference<S> {
+    /// Build the world from a seed on `store` (which should be empty).
+    pub fn with_store(seed: u64, store: Arc<S>) -> Result<Self> {
         let mut rng = StdRng::seed_from_u64(seed);
         let clock = Arc::new(ManualClock::new(start_time()));
         let ca_key = PrivateKey::generate(&mut rng);
@@ -146,7 +190,7 @@ impl Reference {
             staff: vec![STAFF.into()],
         };
         let services = Services::new(
-            Arc::new(MemoryStore::new()),
+            store,
             config,
             clock.clone(),
             Arc::new(ReferenceFaceVerifier),
@@ -248,7 +292,7 @@ impl Reference {
     /// The trading platform's side on the same store: a verifier (trusting
     /// the CA, reading certificate status from the CA records) and the
     /// app's platform registry entry for it.
-    pub fn platform(&self, seed: u64) -> Result<PlatformSide> {
+    pub fn platform(&self, seed: u64) -> Result<PlatformSide<S>> {
         let mut rng = StdRng::seed_from_u64(seed);
         let key = PrivateKey::generate(&mut rng);
         let now = self.clock.now();
