@@ -40,7 +40,8 @@ impl Jacobian {
         self.z.is_zero()
     }
 
-    /// Doubling with a = −3 (dbl-2001-b): 3M + 5S.
+    /// Doubling with a = −3: 4M + 4S (dbl-2001-b with Z3 = 2·Y·Z, and the
+    /// small multiples by shifts).
     #[inline]
     pub(crate) fn double(&self) -> Jacobian {
         if self.is_identity() || self.y.is_zero() {
@@ -48,14 +49,11 @@ impl Jacobian {
         }
         let delta = self.z.square();
         let gamma = self.y.square();
-        let beta = self.x.mul(&gamma);
-        let t = self.x.sub(&delta).mul(&self.x.add(&delta));
-        let alpha = t.double().add(&t);
-        let beta4 = beta.double().double();
+        let z3 = self.y.mul(&self.z).double();
+        let beta4 = self.x.mul(&gamma).shl(2);
+        let alpha = self.x.sub(&delta).mul(&self.x.add(&delta)).triple();
         let x3 = alpha.square().sub(&beta4.double());
-        let z3 = self.y.add(&self.z).square().sub(&gamma).sub(&delta);
-        let gamma2_8 = gamma.square().double().double().double();
-        let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma2_8);
+        let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma.square().shl(3));
         Jacobian {
             x: x3,
             y: y3,
@@ -63,7 +61,8 @@ impl Jacobian {
         }
     }
 
-    /// self + q for an affine q (madd-2007-bl), handling the special cases.
+    /// self + q for an affine q (madd-2004-hmv: 8M + 3S), handling the
+    /// special cases.
     #[inline]
     pub(crate) fn add_affine(&self, q: &Affine) -> Jacobian {
         if self.is_identity() {
@@ -71,9 +70,9 @@ impl Jacobian {
         }
         let z1z1 = self.z.square();
         let u2 = q.x.mul(&z1z1);
-        let s2 = q.y.mul(&self.z).mul(&z1z1);
+        let s2 = q.y.mul(&self.z.mul(&z1z1));
         let h = u2.sub(&self.x);
-        let r = s2.sub(&self.y).double();
+        let r = s2.sub(&self.y);
         if h.is_zero() {
             return if r.is_zero() {
                 self.double()
@@ -82,12 +81,11 @@ impl Jacobian {
             };
         }
         let hh = h.square();
-        let i = hh.double().double();
-        let j = h.mul(&i);
-        let v = self.x.mul(&i);
-        let x3 = r.square().sub(&j).sub(&v.double());
-        let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&j).double());
-        let z3 = self.z.add(&h).square().sub(&z1z1).sub(&hh);
+        let hhh = hh.mul(&h);
+        let v = self.x.mul(&hh);
+        let x3 = r.square().sub(&hhh).sub(&v.double());
+        let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&hhh));
+        let z3 = self.z.mul(&h);
         Jacobian {
             x: x3,
             y: y3,
@@ -104,7 +102,8 @@ impl Jacobian {
         })
     }
 
-    /// Full Jacobian addition (add-2007-bl), handling the special cases.
+    /// Full Jacobian addition (add-1998-cmo-2: 12M + 4S), handling the
+    /// special cases.
     pub(crate) fn add(&self, q: &Jacobian) -> Jacobian {
         if self.is_identity() {
             return *q;
@@ -116,10 +115,10 @@ impl Jacobian {
         let z2z2 = q.z.square();
         let u1 = self.x.mul(&z2z2);
         let u2 = q.x.mul(&z1z1);
-        let s1 = self.y.mul(&q.z).mul(&z2z2);
-        let s2 = q.y.mul(&self.z).mul(&z1z1);
+        let s1 = self.y.mul(&q.z.mul(&z2z2));
+        let s2 = q.y.mul(&self.z.mul(&z1z1));
         let h = u2.sub(&u1);
-        let r = s2.sub(&s1).double();
+        let r = s2.sub(&s1);
         if h.is_zero() {
             return if r.is_zero() {
                 self.double()
@@ -127,12 +126,12 @@ impl Jacobian {
                 Jacobian::IDENTITY
             };
         }
-        let i = h.double().square();
-        let j = h.mul(&i);
-        let v = u1.mul(&i);
-        let x3 = r.square().sub(&j).sub(&v.double());
-        let y3 = r.mul(&v.sub(&x3)).sub(&s1.mul(&j).double());
-        let z3 = self.z.add(&q.z).square().sub(&z1z1).sub(&z2z2).mul(&h);
+        let hh = h.square();
+        let hhh = hh.mul(&h);
+        let v = u1.mul(&hh);
+        let x3 = r.square().sub(&hhh).sub(&v.double());
+        let y3 = r.mul(&v.sub(&x3)).sub(&s1.mul(&hhh));
+        let z3 = self.z.mul(&q.z).mul(&h);
         Jacobian {
             x: x3,
             y: y3,
