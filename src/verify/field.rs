@@ -348,9 +348,16 @@ impl Fe {
         reduce([t0, t1, t2, t3, t4, t5, t6, t7])
     }
 
-    /// self^(p−2): the inverse (of a non-zero element), by a fixed 4-bit
-    /// window: 252 squarings and at most 64 multiplications.
+    /// The inverse (0 for 0): the plain inverse of the representation
+    /// x = aR by [`invert_plain`], then one multiplication by R³, since
+    /// (aR)⁻¹·R³·R⁻¹ = a⁻¹R.
     pub(crate) fn invert(&self) -> Fe {
+        Fe(invert_plain(self.canonical())).mul(&Fe(R3))
+    }
+
+    /// self^(p−2) by a fixed 4-bit window: the reference for [`Fe::invert`].
+    #[cfg(test)]
+    pub(crate) fn invert_fermat(&self) -> Fe {
         let mut powers = [Fe::ONE; 16];
         for k in 1..16 {
             powers[k] = powers[k - 1].mul(self);
@@ -380,6 +387,209 @@ fn sub_again(r: [u64; 4]) -> Fe {
     let (r2, b) = sbb(r[2], 0, b);
     let (r3, _) = sbb(r[3], 0x1_0000_0000, b);
     Fe([r0, r1, r2, r3])
+}
+
+// Inversion: the variable-time Bernstein–Yang ("safegcd") algorithm, with
+// 62 divsteps per round on the low limbs, then the 2×2 matrix applied to
+// the full numbers. About 4× faster than Fermat (p − 2 power) here.
+
+/// p in signed 62-bit limbs, for [`invert_plain`].
+const P62: [i64; 5] = [
+    0x3fff_ffff_ffff_ffff,
+    0x3fff_fffc_0000_0003,
+    0x3fff_ffff_ffff_ffff,
+    0x3fff_ffbf_ffff_ffff,
+    0xff,
+];
+/// p⁻¹ mod 2⁶² (p ≡ −1 mod 2⁶⁴, so this is −1).
+const P_INV62: u64 = 0x3fff_ffff_ffff_ffff;
+/// R³ mod p: turns a plain inverse of a Montgomery representation into
+/// the Montgomery form of the inverse.
+const R3: [u64; 4] = [
+    0x0000_0012_0000_0016,
+    0x0000_000e_ffff_fff8,
+    0x0000_000a_0000_000c,
+    0x0000_001b_0000_0009,
+];
+const M62: u64 = u64::MAX >> 2;
+
+/// A 2×2 transition matrix [[u, v], [q, r]] for 62 divsteps, scaled by 2⁶².
+#[derive(Clone, Copy)]
+struct Matrix {
+    u: i64,
+    v: i64,
+    q: i64,
+    r: i64,
+}
+
+/// 62 divsteps of the Bernstein–Yang gcd on the low limbs of f and g
+/// (variable time: runs of zero bits of g are skipped at once, and up to
+/// 6 bits of g are cancelled per step). Returns the new eta and the matrix.
+fn divsteps_62(mut eta: i64, f0: u64, g0: u64) -> (i64, Matrix) {
+    let (mut u, mut v, mut q, mut r) = (1u64, 0u64, 0u64, 1u64);
+    let (mut f, mut g) = (f0, g0);
+    let mut left: u32 = 62;
+    loop {
+        // a sentinel bit stops the count at the divsteps left
+        let zeros = (g | (u64::MAX << left)).trailing_zeros();
+        g >>= zeros;
+        u <<= zeros;
+        v <<= zeros;
+        eta -= i64::from(zeros);
+        left -= zeros;
+        if left == 0 {
+            break;
+        }
+        // f and g are odd here
+        let w = if eta < 0 {
+            eta = -eta;
+            (f, g) = (g, f.wrapping_neg());
+            (u, q) = (q, u.wrapping_neg());
+            (v, r) = (r, v.wrapping_neg());
+            let limit = (eta + 1).min(i64::from(left)) as u32;
+            let mask = (u64::MAX >> (64 - limit)) & 63;
+            // f·g·(f² − 2) ≡ −g/f (mod 2⁶) cancels up to six bits of g
+            f.wrapping_mul(g)
+                .wrapping_mul(f.wrapping_mul(f).wrapping_sub(2))
+                & mask
+        } else {
+            let limit = (eta + 1).min(i64::from(left)) as u32;
+            let mask = (u64::MAX >> (64 - limit)) & 15;
+            // f + ((f + 1) & 4)·2 ≡ 1/f (mod 2⁴): cancels up to four bits
+            let inv = f.wrapping_add((f.wrapping_add(1) & 4) << 1);
+            inv.wrapping_neg().wrapping_mul(g) & mask
+        };
+        g = g.wrapping_add(f.wrapping_mul(w));
+        q = q.wrapping_add(u.wrapping_mul(w));
+        r = r.wrapping_add(v.wrapping_mul(w));
+    }
+    (
+        eta,
+        Matrix {
+            u: u as i64,
+            v: v as i64,
+            q: q as i64,
+            r: r as i64,
+        },
+    )
+}
+
+#[inline(always)]
+fn wide(a: i64, b: i64) -> i128 {
+    i128::from(a) * i128::from(b)
+}
+
+/// [d, e] ← t·[d, e]/2⁶² mod p, keeping both in (−2p, p).
+fn update_de(d: &mut [i64; 5], e: &mut [i64; 5], t: &Matrix) {
+    let Matrix { u, v, q, r } = *t;
+    let sd = d[4] >> 63;
+    let se = e[4] >> 63;
+    // start from [u, q] if d < 0 and [v, r] if e < 0, then pick the
+    // multiples of p that clear the low 62 bits
+    let mut md = (u & sd) + (v & se);
+    let mut me = (q & sd) + (r & se);
+    let mut cd = wide(u, d[0]) + wide(v, e[0]);
+    let mut ce = wide(q, d[0]) + wide(r, e[0]);
+    md -= (P_INV62.wrapping_mul(cd as u64).wrapping_add(md as u64) & M62) as i64;
+    me -= (P_INV62.wrapping_mul(ce as u64).wrapping_add(me as u64) & M62) as i64;
+    cd += wide(P62[0], md);
+    ce += wide(P62[0], me);
+    cd >>= 62;
+    ce >>= 62;
+    for k in 1..5 {
+        cd += wide(u, d[k]) + wide(v, e[k]) + wide(P62[k], md);
+        ce += wide(q, d[k]) + wide(r, e[k]) + wide(P62[k], me);
+        d[k - 1] = (cd as u64 & M62) as i64;
+        e[k - 1] = (ce as u64 & M62) as i64;
+        cd >>= 62;
+        ce >>= 62;
+    }
+    d[4] = cd as i64;
+    e[4] = ce as i64;
+}
+
+/// [f, g] ← t·[f, g]/2⁶² on the low `len` limbs (exact).
+fn update_fg(len: usize, f: &mut [i64; 5], g: &mut [i64; 5], t: &Matrix) {
+    let Matrix { u, v, q, r } = *t;
+    let mut cf = wide(u, f[0]) + wide(v, g[0]);
+    let mut cg = wide(q, f[0]) + wide(r, g[0]);
+    cf >>= 62;
+    cg >>= 62;
+    for k in 1..len {
+        cf += wide(u, f[k]) + wide(v, g[k]);
+        cg += wide(q, f[k]) + wide(r, g[k]);
+        f[k - 1] = (cf as u64 & M62) as i64;
+        g[k - 1] = (cg as u64 & M62) as i64;
+        cf >>= 62;
+        cg >>= 62;
+    }
+    f[len - 1] = cf as i64;
+    g[len - 1] = cg as i64;
+}
+
+/// From (−2p, p), negated when `sign` < 0, to [0, p).
+fn normalize(r: &mut [i64; 5], sign: i64) {
+    let propagate = |r: &mut [i64; 5]| {
+        for k in 0..4 {
+            r[k + 1] += r[k] >> 62;
+            r[k] &= M62 as i64;
+        }
+    };
+    let add = r[4] >> 63;
+    for (x, m) in r.iter_mut().zip(P62) {
+        *x += m & add;
+    }
+    let neg = sign >> 63;
+    for x in r.iter_mut() {
+        *x = (*x ^ neg) - neg;
+    }
+    propagate(r);
+    let add = r[4] >> 63;
+    for (x, m) in r.iter_mut().zip(P62) {
+        *x += m & add;
+    }
+    propagate(r);
+}
+
+/// The plain inverse of a canonical value x (x⁻¹ mod p; 0 for 0), by the
+/// variable-time Bernstein–Yang gcd in signed 62-bit limbs.
+fn invert_plain(x: [u64; 4]) -> [u64; 4] {
+    let mut d = [0i64; 5];
+    let mut e = [1i64, 0, 0, 0, 0];
+    let mut f = P62;
+    let mut g = [
+        (x[0] & M62) as i64,
+        (((x[0] >> 62) | (x[1] << 2)) & M62) as i64,
+        (((x[1] >> 60) | (x[2] << 4)) & M62) as i64,
+        (((x[2] >> 58) | (x[3] << 6)) & M62) as i64,
+        (x[3] >> 56) as i64,
+    ];
+    let mut len = 5;
+    let mut eta = -1i64;
+    loop {
+        let (next, t) = divsteps_62(eta, f[0] as u64, g[0] as u64);
+        eta = next;
+        update_de(&mut d, &mut e, &t);
+        update_fg(len, &mut f, &mut g, &t);
+        if g[0] == 0 && g[1..len].iter().all(|&l| l == 0) {
+            break;
+        }
+        // drop the top limb when it is only sign extension in both
+        let (fn_, gn) = (f[len - 1], g[len - 1]);
+        if len > 1 && (fn_ ^ (fn_ >> 63)) == 0 && (gn ^ (gn >> 63)) == 0 {
+            f[len - 2] |= ((fn_ as u64) << 62) as i64;
+            g[len - 2] |= ((gn as u64) << 62) as i64;
+            len -= 1;
+        }
+    }
+    normalize(&mut d, f[len - 1]);
+    let r = d.map(|l| l as u64);
+    [
+        r[0] | (r[1] << 62),
+        (r[1] >> 2) | (r[2] << 60),
+        (r[2] >> 4) | (r[3] << 58),
+        (r[3] >> 6) | (r[4] << 56),
+    ]
 }
 
 #[cfg(test)]
@@ -559,6 +769,42 @@ mod tests {
         let x = Fe([u64::MAX; 4]);
         let r2 = Fe(R2);
         assert_eq!(canon(&x.mul(&r2).mul(&Fe([1, 0, 0, 0]))), canon(&x));
+    }
+
+    #[test]
+    fn safegcd_inverse_matches_fermat() {
+        let mut vals = edges();
+        let mut rng = 0x1234_5678_9abc_def1u64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for i in 0..5000u32 {
+            let mut v = [next(), next(), next(), next()];
+            // short values and long runs of zero bits take other paths
+            if i % 7 == 0 {
+                v[3] >>= i % 64;
+            }
+            if i % 11 == 0 {
+                v[0] = 0;
+                v[1] &= 0xffff;
+            }
+            if i % 13 == 0 {
+                v = [1 << (i % 64), 0, 0, 0];
+            }
+            vals.push(Fe(v));
+        }
+        for v in vals {
+            let inv = v.invert();
+            assert_eq!(canon(&inv), canon(&v.invert_fermat()));
+            if !v.is_zero() {
+                assert_eq!(inv.mul(&v), Fe::ONE);
+            }
+        }
+        assert!(Fe::ZERO.invert().is_zero());
+        assert!(Fe(P).invert().is_zero());
     }
 
     #[test]
