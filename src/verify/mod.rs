@@ -29,7 +29,7 @@ mod point;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sm2::elliptic_curve::PrimeField;
 use sm2::elliptic_curve::ops::Reduce;
@@ -37,7 +37,7 @@ use sm2::elliptic_curve::ops::Reduce;
 use crate::crypto::curve;
 use crate::crypto::hash::{Sm3, Sm3Digest};
 use crate::crypto::sign::za;
-use crate::crypto::{PublicKey, Signature};
+use crate::crypto::{DEFAULT_USER_ID, PublicKey, Signature};
 use crate::error::{Error, Result};
 use field::Fe;
 use point::{Affine, mul_base, mul_split, mul_wnaf, odd_multiples, split_tables};
@@ -84,7 +84,10 @@ impl std::fmt::Debug for VerifyingKey {
 }
 
 fn affine_of(public: &PublicKey) -> Result<Affine> {
-    let xy = public.to_xy();
+    affine_of_xy(&public.to_xy())
+}
+
+fn affine_of_xy(xy: &[u8; 64]) -> Result<Affine> {
     let mut x = [0u8; 32];
     let mut y = [0u8; 32];
     x.copy_from_slice(&xy[..32]);
@@ -181,17 +184,47 @@ pub fn verify(
     message: &[u8],
     signature: &Signature,
 ) -> Result<()> {
-    let z = za(public, user_id)?;
+    let xy = public.to_xy();
+    let z = za_of(&xy, public, user_id)?;
     let mut h = Sm3::new();
     h.update(&z);
     h.update(message);
-    verify_digest(public, &h.finalize(), signature)
+    verify_xy(&xy, &h.finalize(), signature)
 }
 
 /// Verify `signature` over a precomputed digest with a fresh key.
 pub fn verify_digest(public: &PublicKey, e: &Sm3Digest, signature: &Signature) -> Result<()> {
-    let odd = odd_multiples(&affine_of(public)?);
+    verify_xy(&public.to_xy(), e, signature)
+}
+
+fn verify_xy(xy: &[u8; 64], e: &Sm3Digest, signature: &Signature) -> Result<()> {
+    let odd = odd_multiples(&affine_of_xy(xy)?);
     verify_core(e, signature, |t| mul_wnaf(t, &odd))
+}
+
+/// ZA for the key with coordinates `xy`: for the default user ID from a
+/// cached SM3 state that has already absorbed the 146 bytes before the key
+/// (ENTL, ID, a, b, Gx, Gy; two of the four blocks), otherwise by [`za`].
+fn za_of(xy: &[u8; 64], public: &PublicKey, user_id: &[u8]) -> Result<Sm3Digest> {
+    use sm3::Digest;
+    static DEFAULT_PREFIX: OnceLock<sm3::Sm3> = OnceLock::new();
+    if user_id != DEFAULT_USER_ID {
+        return za(public, user_id);
+    }
+    let mut h = DEFAULT_PREFIX
+        .get_or_init(|| {
+            let mut h = sm3::Sm3::new();
+            h.update(((DEFAULT_USER_ID.len() * 8) as u16).to_be_bytes());
+            h.update(DEFAULT_USER_ID);
+            h.update(curve::A);
+            h.update(curve::B);
+            h.update(curve::GX);
+            h.update(curve::GY);
+            h
+        })
+        .clone();
+    h.update(xy);
+    Ok(h.finalize().into())
 }
 
 /// (compressed public key, user ID)
@@ -312,4 +345,23 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> Vec<Result<()>> {
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(Error::param("batch", "a verification thread panicked"))))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::PrivateKey;
+
+    #[test]
+    fn cached_za_prefix_gives_the_same_za() {
+        for i in 1..=20u8 {
+            let mut d = [i; 32];
+            d[0] = 0x17;
+            let public = PrivateKey::from_bytes(&d).unwrap().public_key();
+            let xy = public.to_xy();
+            for id in [DEFAULT_USER_ID, b"", b"alice@example.com", &[0x31; 200]] {
+                assert_eq!(za_of(&xy, &public, id).unwrap(), za(&public, id).unwrap());
+            }
+        }
+    }
 }
