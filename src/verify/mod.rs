@@ -9,13 +9,17 @@
 //! How it works:
 //! * the SM2 field in Montgomery form with 64-bit limbs and `u128`
 //!   products, the reduction multiplier being the low limb because
-//!   −p⁻¹ ≡ 1 (mod 2⁶⁴);
-//! * Jacobian points with the a = −3 doubling and mixed additions;
+//!   −p⁻¹ ≡ 1 (mod 2⁶⁴); elements are only partially reduced (below 2²⁵⁶,
+//!   carries out of bit 256 folded back with 2²⁵⁶ ≡ 2²⁵⁶ − p), and the one
+//!   inversion per fresh key is a variable-time safegcd;
+//! * Jacobian points with a 4M + 4S a = −3 doubling and 8M + 3S mixed
+//!   additions;
 //! * \[s\]G from a fixed-base table of 32 windows × 255 affine points built
 //!   once (about 510 KiB): at most 32 additions and no doublings;
 //! * \[t\]P by a width-5 NAF over P's odd multiples (256 doublings, about 43
-//!   additions); a [`VerifyingKey`] keeps the odd multiples of P, 2⁶⁴P,
-//!   2¹²⁸P and 2¹⁹²P and splits t in four, for 64 doublings;
+//!   additions; the multiples by co-Z additions and one inversion); a
+//!   [`VerifyingKey`] keeps the odd multiples of P, 2⁶⁴P, 2¹²⁸P and 2¹⁹²P
+//!   and splits t in four, for 64 doublings;
 //! * no final inversion: x₁ ≡ r − e (mod n) is checked projectively as
 //!   X = u·Z² for u = (r − e) mod n, and u + n when that is below p.
 //!
@@ -306,7 +310,7 @@ const BATCH_CHUNK: usize = 4;
 
 /// Verify many signatures on all cores; one result per item, in order.
 ///
-/// The workers take chunks of [`BATCH_CHUNK`] items from a shared counter
+/// The workers take chunks of a few items (4) from a shared counter
 /// rather than one fixed share each, so that a core that is slower (or
 /// busy with something else) does not hold up the whole batch.
 pub fn verify_batch(items: &[BatchItem<'_>]) -> Vec<Result<()>> {
