@@ -1,3 +1,29 @@
+/*
+ * yizhengtong: the C interface of the SM2 SDK (crate yizhengtong-ffi).
+ *
+ * Conventions, for every yzt_ function:
+ * - It returns an int32_t result code: YZT_OK (0), YZT_SIGNATURE_MISMATCH (1)
+ *   when a verification answered false, another YZT_ code otherwise. Codes
+ *   are never renumbered. yzt_result_message gives a code's description,
+ *   yzt_last_error_message the calling thread's last failure in detail.
+ * - Formats, modes and codes are plain int32_t; a value outside the YZT_
+ *   constants gives YZT_UNKNOWN_VALUE. A panic inside gives YZT_PANIC.
+ * - Inputs are (const uint8_t *data, size_t len); data may be NULL only when
+ *   len is 0; len above PTRDIFF_MAX gives YZT_INVALID_ARGUMENT. Strings are
+ *   NUL-terminated UTF-8 (else YZT_INVALID_UTF8).
+ * - Fixed-size outputs go into (out, cap, &out_len): *out_len is always set
+ *   to the size needed; a smaller cap gives YZT_INSUFFICIENT_SIZE. Strings
+ *   are NUL-terminated and *out_len counts the NUL.
+ * - Variable-size outputs are a YztBytes handle (yzt_bytes_data,
+ *   yzt_bytes_free).
+ * - Handles are owned by the caller once stored in *out (NULL on failure);
+ *   each type has a NULL-tolerant yzt_*_free. A handle of another type gives
+ *   YZT_WRONG_HANDLE. Secrets are wiped when their handle is freed.
+ * - Threads: every handle may be used by several threads at once; only
+ *   freeing must not race with other uses.
+ * - Times are Unix seconds (int64_t).
+ */
+
 #ifndef YIZHENGTONG_H
 #define YIZHENGTONG_H
 
