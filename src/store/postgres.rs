@@ -573,7 +573,9 @@ impl Store for PgStore {
 impl QrStore for PgStore {
     fn put_pending(&self, tx: PendingTransaction) -> Result<()> {
         if self.issued.fetch_add(1, Ordering::Relaxed) % PURGE_EVERY == PURGE_EVERY - 1 {
-            self.purge_expired(SystemTime::now())?;
+            // The verifier's clock, not this machine's: the time it issued at.
+            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(tx.challenge.issued_at);
+            self.purge_expired(now)?;
         }
         let tid = tx.challenge.transaction_id;
         let sealed = tx

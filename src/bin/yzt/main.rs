@@ -64,6 +64,25 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Run a short tour of the SDK.
     Demo,
+    /// The PostgreSQL backend's schema (build with `--features postgres`).
+    #[cfg(feature = "postgres")]
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// `yzt db`.
+#[cfg(feature = "postgres")]
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Create or migrate the schema; prints the version now.
+    Migrate {
+        /// `postgres://user[:password]@host[:port]/database`
+        #[arg(long)]
+        url: String,
+        /// A schema to use instead of `public`.
+        #[arg(long)]
+        schema: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -331,6 +350,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Qr(c) => qr::run(c)?,
         Command::Bench(a) => bench::run(a)?,
         Command::Demo => demo::run()?,
+        #[cfg(feature = "postgres")]
+        Command::Db(DbCommand::Migrate { url, schema }) => {
+            use yizhengtong::store::postgres::{PgOptions, PgStore, redact_url};
+            let options = PgOptions {
+                schema,
+                ..PgOptions::default()
+            };
+            let v = PgStore::migrate(&url, &options)?;
+            println!("{}: schema version {v}", redact_url(&url));
+        }
     }
     Ok(())
 }
