@@ -28,6 +28,14 @@ use yizhengtong::workflow::reference::{
     self, CALLBACK_HOST, PLATFORM, PLATFORM_NAME, Reference, STAFF, packages,
 };
 
+/// The restart test stops the server under everyone's feet: it runs alone
+/// (write lock); the others share (read lock).
+static SERVER: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    SERVER.read().unwrap_or_else(|e| e.into_inner())
+}
+
 fn url() -> Option<String> {
     match std::env::var("YZT_TEST_BACKEND") {
         Ok(u) if u.starts_with("postgres") => Some(u),
@@ -81,6 +89,7 @@ fn an_unreachable_database_is_a_clear_error_without_the_password() {
 
 #[test]
 fn an_old_schema_is_refused_until_migrated() {
+    let _server = shared();
     let Some(url) = url() else { return };
     let schema = fresh_schema("old");
     // Only the schema itself, no tables: version 0.
@@ -180,6 +189,7 @@ fn verifier_child() {
 
 #[test]
 fn two_verifier_processes_on_one_database() {
+    let _server = shared();
     let Some(url) = url() else { return };
     let schema = fresh_schema("two");
     let w = Reference::with_store(11, store(&url, &schema)).unwrap();
@@ -301,6 +311,7 @@ fn restart_database() -> bool {
 
 #[test]
 fn a_restart_mid_run_loses_no_charge_and_doubles_none() {
+    let _alone = SERVER.write().unwrap_or_else(|e| e.into_inner());
     let Some(url) = url() else { return };
     if std::env::var("PGDATA_YZT").is_err() {
         eprintln!("no throw-away cluster to restart (.ci/pg start): skipped");
@@ -413,6 +424,7 @@ fn a_restart_mid_run_loses_no_charge_and_doubles_none() {
 
 #[test]
 fn expired_transactions_are_purged_in_bounded_batches() {
+    let _server = shared();
     let Some(url) = url() else { return };
     let schema = fresh_schema("purge");
     let w = Reference::with_store(31, store(&url, &schema)).unwrap();

@@ -167,6 +167,15 @@ impl CustomizeConnection<postgres::Client, postgres::Error> for SearchPath {
     }
 }
 
+/// The driver's error with the server's code and message when there is one
+/// (its own text is only "db error").
+fn describe(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
 /// Is this database error a lost race (re-run) rather than a failure?
 fn is_conflict(e: &postgres::Error) -> bool {
     matches!(
@@ -187,7 +196,7 @@ impl PgStore {
         }
         // The driver's messages do not carry the password; the location is
         // given redacted.
-        Error::Store(format!("{what} on {}: {e}", self.where_))
+        Error::Store(format!("{what} on {}: {}", self.where_, describe(&e)))
     }
 
     fn pool_for(
@@ -223,7 +232,9 @@ impl PgStore {
                 ..options.clone()
             },
         )?;
-        let err = |what: &str, e: postgres::Error| Error::Store(format!("{what} on {where_}: {e}"));
+        let err = |what: &str, e: postgres::Error| {
+            Error::Store(format!("{what} on {where_}: {}", describe(&e)))
+        };
         let mut c = pool
             .get()
             .map_err(|e| Error::Store(format!("database unreachable at {where_}: {e}")))?;
