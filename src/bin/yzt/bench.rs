@@ -48,6 +48,27 @@ pub struct BenchArgs {
     /// `verify`: the constant-time `sm2`-crate arithmetic instead of the engine.
     #[arg(long, conflicts_with_all = ["same_key", "threads"])]
     reference: bool,
+    /// `qr`: the verifier's store: `memory`, or a `postgres://` URL (build
+    /// with `--features postgres`; the schema `yzt_bench` is created).
+    #[arg(long, default_value = "memory")]
+    backend: String,
+}
+
+/// The store `yzt bench qr` verifies on.
+fn bench_store(spec: &str) -> Result<yizhengtong::store::AnyStore, Error> {
+    #[cfg(feature = "postgres")]
+    if spec.starts_with("postgres") {
+        use yizhengtong::store::postgres::{PgOptions, PgStore};
+        let options = PgOptions {
+            schema: Some("yzt_bench".into()),
+            ..PgOptions::default()
+        };
+        PgStore::migrate(spec, &options)?;
+        return Ok(yizhengtong::store::AnyStore::Postgres(PgStore::connect(
+            spec, options,
+        )?));
+    }
+    yizhengtong::store::AnyStore::open(spec)
 }
 
 /// Run `f` repeatedly for about `secs`, returning (iterations, elapsed).
@@ -84,7 +105,7 @@ pub fn run(a: BenchArgs) -> Result<(), Error> {
             print_ops("sign", n, t);
         }
         Op::Verify => verify(&a, &mut rng)?,
-        Op::Qr => qr(a.seconds, &mut rng)?,
+        Op::Qr => qr(a.seconds, &a.backend, &mut rng)?,
         Op::Sm3 => {
             let buf = vec![0x5au8; MIB];
             let (n, t) = measure(a.seconds, |_| {
@@ -145,7 +166,7 @@ fn print_mib(op: &str, n: u64, t: Duration) {
 /// authorisations (which reuse a prepared key per holder), so
 /// that both rates see the same machine; responses are made between
 /// rounds, outside the timed parts.
-fn qr(seconds: f64, rng: &mut impl rand::CryptoRng) -> Result<(), Error> {
+fn qr(seconds: f64, backend: &str, rng: &mut impl rand::CryptoRng) -> Result<(), Error> {
     use std::time::{Duration, SystemTime};
     use yizhengtong::cert::*;
     use yizhengtong::qr::*;
@@ -193,14 +214,14 @@ fn qr(seconds: f64, rng: &mut impl rand::CryptoRng) -> Result<(), Error> {
         platform_key,
         vec![root.certificate().clone()],
     );
-    let verifier = Verifier::new(config, MemoryQrStore::new())?;
+    let verifier = Verifier::new(config, bench_store(backend)?)?;
     verifier.store().set_quota(
         &QuotaKey {
             holder: "11010519491231002X".into(),
             platform: "C1100005553".into(),
             institution: "ca",
         },
-        u64::MAX,
+        1_000_000_000_000,
     )?;
     let id = Identity {
         member: "bench",
@@ -249,7 +270,8 @@ fn qr(seconds: f64, rng: &mut impl rand::CryptoRng) -> Result<(), Error> {
     let raw = raw_n as f64 / raw_t.as_secs_f64();
     let auth = auth_n as f64 / auth_t.as_secs_f64();
     println!(
-        r#"{{"op":"qr","authorisations_per_s":{auth:.1},"raw_verifies_per_s":{raw:.1},"ratio":{:.3},"iterations":{auth_n}}}"#,
+        r#"{{"op":"qr","backend":{},"authorisations_per_s":{auth:.1},"raw_verifies_per_s":{raw:.1},"ratio":{:.3},"iterations":{auth_n}}}"#,
+        serde_json::to_string(&verifier.store().describe()).unwrap_or_default(),
         auth / raw
     );
     Ok(())
