@@ -297,11 +297,7 @@ impl<S: Store> Services<S> {
             } => {
                 let mut e: Versioned<Enterprise> = tx.store.load("enterprise", &enterprise)?;
                 e.add_member(&user, tx.now)?;
-                let mut book: Versioned<SealBookRow> = tx
-                    .store
-                    .load("seal book", &SealBookRow::enterprise_key(&enterprise))?;
-                book.book
-                    .sync_enterprise(&enterprise, &e.admin, e.members.keys());
+                let mut book = Self::mirrored_seal_book(tx, &e)?;
                 let admin = e.admin.clone();
                 Self::grant_kinds(&mut book, &admin, &enterprise, &user, &seals, period)?;
                 tx.save(&book)?;
@@ -339,6 +335,18 @@ impl<S: Store> Services<S> {
             }
         }
         Ok(())
+    }
+
+    /// The enterprise's seal book with its administrator and members
+    /// mirrored from `e` (grants of users no longer members stop working);
+    /// the caller saves it.
+    fn mirrored_seal_book(tx: &Tx<'_, S>, e: &Enterprise) -> Result<Versioned<SealBookRow>> {
+        let mut book: Versioned<SealBookRow> = tx
+            .store
+            .load("seal book", &SealBookRow::enterprise_key(e.code()))?;
+        book.book
+            .sync_enterprise(e.code(), &e.admin, e.members.keys());
+        Ok(book)
     }
 
     /// Grant the enterprise's active seals of `kinds` to `member`.
@@ -523,10 +531,7 @@ impl<S: Store> Services<S> {
             AuditKind::LeaveEnterprise => {
                 let mut e: Versioned<Enterprise> = tx.store.load("enterprise", &code)?;
                 e.leave(&audit.applicant)?;
-                let mut book: Versioned<SealBookRow> = tx
-                    .store
-                    .load("seal book", &SealBookRow::enterprise_key(&code))?;
-                book.book.sync_enterprise(&code, &e.admin, e.members.keys());
+                let book = Self::mirrored_seal_book(tx, &e)?;
                 tx.save(&book)?;
                 tx.save(&e)?;
                 tx.log(
@@ -551,10 +556,7 @@ impl<S: Store> Services<S> {
                 if let Some(d) = &audit.enterprise_data {
                     e.data = d.clone();
                 }
-                let mut book: Versioned<SealBookRow> = tx
-                    .store
-                    .load("seal book", &SealBookRow::enterprise_key(&code))?;
-                book.book.sync_enterprise(&code, &e.admin, e.members.keys());
+                let book = Self::mirrored_seal_book(tx, &e)?;
                 tx.save(&book)?;
                 tx.save(&e)?;
             }
@@ -618,10 +620,7 @@ impl<S: Store> Services<S> {
         self.atomically(|tx| {
             let mut e: Versioned<Enterprise> = tx.store.load("enterprise", code)?;
             e.remove_member(admin, member)?;
-            let mut book: Versioned<SealBookRow> = tx
-                .store
-                .load("seal book", &SealBookRow::enterprise_key(code))?;
-            book.book.sync_enterprise(code, &e.admin, e.members.keys());
+            let book = Self::mirrored_seal_book(tx, &e)?;
             tx.save(&book)?;
             tx.save(&e)?;
             tx.message(
@@ -643,10 +642,7 @@ impl<S: Store> Services<S> {
         self.atomically(|tx| {
             let mut e: Versioned<Enterprise> = tx.store.load("enterprise", code)?;
             e.change_admin(admin, (to, &name, &new.phone))?;
-            let mut book: Versioned<SealBookRow> = tx
-                .store
-                .load("seal book", &SealBookRow::enterprise_key(code))?;
-            book.book.sync_enterprise(code, &e.admin, e.members.keys());
+            let book = Self::mirrored_seal_book(tx, &e)?;
             tx.save(&book)?;
             tx.save(&e)?;
             tx.message(
@@ -707,10 +703,7 @@ impl<S: Store> Services<S> {
                     Self::withdraw(tx, &mut app, admin, "企业已注销，加入申请撤回", true)?;
                 }
             }
-            let mut book: Versioned<SealBookRow> = tx
-                .store
-                .load("seal book", &SealBookRow::enterprise_key(code))?;
-            book.book.sync_enterprise(code, "", std::iter::empty());
+            let book = Self::mirrored_seal_book(tx, &e)?;
             tx.save(&book)?;
             tx.save(&e)?;
             for m in former {

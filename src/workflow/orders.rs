@@ -58,6 +58,64 @@ fn quota_moves(o: &Order) -> Vec<(QuotaKey, u64)> {
         .collect()
 }
 
+/// Most addresses, and most invoice titles, per user.
+const MAX_LISTED: usize = 20;
+
+/// A per-user list with at most one default entry (addresses, invoice
+/// titles), kept by one set of workflow steps.
+trait DefaultedList: crate::store::Entity {
+    /// The entry's name in errors.
+    const WHAT: &'static str;
+    /// The list's name in errors.
+    const LIST: &'static str;
+    /// The state a full list is in.
+    const FULL: &'static str;
+    /// The lock scope prefix of a user's list.
+    const SCOPE: &'static str;
+    fn row_id(&self) -> &str;
+    fn owner(&self) -> &str;
+    fn is_default(&self) -> bool;
+    fn set_default(&mut self, default: bool);
+}
+
+macro_rules! defaulted_list {
+    ($t:ty, $what:literal, $list:literal, $full:literal, $scope:literal) => {
+        impl DefaultedList for $t {
+            const WHAT: &'static str = $what;
+            const LIST: &'static str = $list;
+            const FULL: &'static str = $full;
+            const SCOPE: &'static str = $scope;
+            fn row_id(&self) -> &str {
+                &self.id
+            }
+            fn owner(&self) -> &str {
+                &self.user
+            }
+            fn is_default(&self) -> bool {
+                self.default
+            }
+            fn set_default(&mut self, default: bool) {
+                self.default = default;
+            }
+        }
+    };
+}
+
+defaulted_list!(
+    Address,
+    "address",
+    "address book",
+    "full (20 addresses)",
+    "addresses"
+);
+defaulted_list!(
+    InvoiceTitle,
+    "invoice title",
+    "invoice titles",
+    "full (20 titles)",
+    "titles"
+);
+
 /// Which orders to list (§15.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderFilter {
@@ -648,91 +706,105 @@ impl<S: Store> Services<S> {
 
     // ----- addresses and invoice titles -----
 
-    fn clear_default_addresses(tx: &mut Tx<'_, S>, user: &str, except: &str) -> Result<()> {
-        for mut a in tx.store.find_by::<Address>("user", user)? {
-            if a.default && a.id != except {
-                a.default = false;
-                tx.save(&a)?;
+    fn clear_defaults<T: DefaultedList>(
+        tx: &mut Tx<'_, S>,
+        user: &str,
+        except: &str,
+    ) -> Result<()> {
+        for mut row in tx.store.find_by::<T>("user", user)? {
+            if row.is_default() && row.row_id() != except {
+                row.set_default(false);
+                tx.save(&row)?;
             }
         }
         Ok(())
+    }
+
+    /// Add to a user's list; the first entry is the default.
+    fn add_listed<T: DefaultedList>(&self, user: &str, mut row: T) -> Result<T> {
+        self.atomically(|tx| {
+            tx.lock(format!("{}:{user}", T::SCOPE))?;
+            let existing = tx.store.find_by::<T>("user", user)?;
+            if existing.len() >= MAX_LISTED {
+                return Err(invalid_state(T::LIST, T::FULL, "add to"));
+            }
+            if existing.is_empty() {
+                row.set_default(true);
+            }
+            if row.is_default() {
+                Self::clear_defaults::<T>(tx, user, row.row_id())?;
+            }
+            tx.insert(&row)?;
+            Ok(row.clone())
+        })
+    }
+
+    /// Replace an entry of a user's list; a default stays the default.
+    fn update_listed<T: DefaultedList>(&self, user: &str, id: &str, new: T) -> Result<T> {
+        self.atomically(|tx| {
+            tx.lock(format!("{}:{user}", T::SCOPE))?;
+            let mut row: Versioned<T> = tx.store.load(T::WHAT, id)?;
+            if row.owner() != user {
+                return Err(Error::NotFound {
+                    what: T::WHAT,
+                    key: id.into(),
+                });
+            }
+            let was_default = row.is_default();
+            row.value = new.clone();
+            row.set_default(new.is_default() || was_default);
+            if row.is_default() {
+                Self::clear_defaults::<T>(tx, user, id)?;
+            }
+            tx.save(&row)?;
+            Ok(row.value.clone())
+        })
+    }
+
+    /// Delete an entry of a user's list; when it was the default, the
+    /// oldest left becomes it.
+    fn delete_listed<T: DefaultedList>(&self, user: &str, id: &str) -> Result<()> {
+        self.atomically(|tx| {
+            tx.lock(format!("{}:{user}", T::SCOPE))?;
+            let row: Versioned<T> = tx.store.load(T::WHAT, id)?;
+            if row.owner() != user {
+                return Err(Error::NotFound {
+                    what: T::WHAT,
+                    key: id.into(),
+                });
+            }
+            tx.changes.delete(&row);
+            if row.is_default()
+                && let Some(mut next) = tx
+                    .store
+                    .find_by::<T>("user", user)?
+                    .into_iter()
+                    .find(|x| x.row_id() != id)
+            {
+                next.set_default(true);
+                tx.save(&next)?;
+            }
+            Ok(())
+        })
     }
 
     /// Add a mailing address (§15.2); the first one is the default.
     pub fn add_address(&self, user: &str, input: AddressInput) -> Result<Address> {
         self.active(user, "add addresses")?;
         let id = self.id("address", "D")?;
-        let mut a = input.validate(id, user.into())?;
-        self.atomically(|tx| {
-            tx.lock(format!("addresses:{user}"))?;
-            let existing = tx.store.find_by::<Address>("user", user)?;
-            if existing.len() >= 20 {
-                return Err(invalid_state(
-                    "address book",
-                    "full (20 addresses)",
-                    "add to",
-                ));
-            }
-            if existing.is_empty() {
-                a.default = true;
-            }
-            if a.default {
-                Self::clear_default_addresses(tx, user, &a.id)?;
-            }
-            tx.insert(&a)?;
-            Ok(a.clone())
-        })
+        self.add_listed(user, input.validate(id, user.into())?)
     }
 
     /// Edit an address.
     pub fn update_address(&self, user: &str, id: &str, input: AddressInput) -> Result<Address> {
         self.active(user, "edit addresses")?;
-        let new = input.validate(id.into(), user.into())?;
-        self.atomically(|tx| {
-            tx.lock(format!("addresses:{user}"))?;
-            let mut a: Versioned<Address> = tx.store.load("address", id)?;
-            if a.user != user {
-                return Err(Error::NotFound {
-                    what: "address",
-                    key: id.into(),
-                });
-            }
-            let was_default = a.default;
-            a.value = new.clone();
-            a.default = new.default || was_default;
-            if a.default {
-                Self::clear_default_addresses(tx, user, id)?;
-            }
-            tx.save(&a)?;
-            Ok(a.value.clone())
-        })
+        self.update_listed(user, id, input.validate(id.into(), user.into())?)
     }
 
     /// Delete an address; when it was the default, the oldest left becomes it.
     pub fn delete_address(&self, user: &str, id: &str) -> Result<()> {
         self.active(user, "delete addresses")?;
-        self.atomically(|tx| {
-            tx.lock(format!("addresses:{user}"))?;
-            let a: Versioned<Address> = tx.store.load("address", id)?;
-            if a.user != user {
-                return Err(Error::NotFound {
-                    what: "address",
-                    key: id.into(),
-                });
-            }
-            tx.changes.delete(&a);
-            if a.default
-                && let Some(mut next) = tx
-                    .store
-                    .find_by::<Address>("user", user)?
-                    .into_iter()
-                    .find(|x| x.id != id)
-            {
-                next.default = true;
-                tx.save(&next)?;
-            }
-            Ok(())
-        })
+        self.delete_listed::<Address>(user, id)
     }
 
     /// The addresses, the default first.
@@ -748,40 +820,11 @@ impl<S: Store> Services<S> {
         Ok(v)
     }
 
-    fn clear_default_titles(tx: &mut Tx<'_, S>, user: &str, except: &str) -> Result<()> {
-        for mut t in tx.store.find_by::<InvoiceTitle>("user", user)? {
-            if t.default && t.id != except {
-                t.default = false;
-                tx.save(&t)?;
-            }
-        }
-        Ok(())
-    }
-
     /// Add an invoice title (§15.3); the first one is the default.
     pub fn add_invoice_title(&self, user: &str, input: InvoiceTitleInput) -> Result<InvoiceTitle> {
         self.active(user, "add invoice titles")?;
         let id = self.id("title", "T")?;
-        let mut t = input.validate(id, user.into())?;
-        self.atomically(|tx| {
-            tx.lock(format!("titles:{user}"))?;
-            let existing = tx.store.find_by::<InvoiceTitle>("user", user)?;
-            if existing.len() >= 20 {
-                return Err(invalid_state(
-                    "invoice titles",
-                    "full (20 titles)",
-                    "add to",
-                ));
-            }
-            if existing.is_empty() {
-                t.default = true;
-            }
-            if t.default {
-                Self::clear_default_titles(tx, user, &t.id)?;
-            }
-            tx.insert(&t)?;
-            Ok(t.clone())
-        })
+        self.add_listed(user, input.validate(id, user.into())?)
     }
 
     /// Edit an invoice title.
@@ -792,52 +835,13 @@ impl<S: Store> Services<S> {
         input: InvoiceTitleInput,
     ) -> Result<InvoiceTitle> {
         self.active(user, "edit invoice titles")?;
-        let new = input.validate(id.into(), user.into())?;
-        self.atomically(|tx| {
-            tx.lock(format!("titles:{user}"))?;
-            let mut t: Versioned<InvoiceTitle> = tx.store.load("invoice title", id)?;
-            if t.user != user {
-                return Err(Error::NotFound {
-                    what: "invoice title",
-                    key: id.into(),
-                });
-            }
-            let was_default = t.default;
-            t.value = new.clone();
-            t.default = new.default || was_default;
-            if t.default {
-                Self::clear_default_titles(tx, user, id)?;
-            }
-            tx.save(&t)?;
-            Ok(t.value.clone())
-        })
+        self.update_listed(user, id, input.validate(id.into(), user.into())?)
     }
 
     /// Delete an invoice title.
     pub fn delete_invoice_title(&self, user: &str, id: &str) -> Result<()> {
         self.active(user, "delete invoice titles")?;
-        self.atomically(|tx| {
-            tx.lock(format!("titles:{user}"))?;
-            let t: Versioned<InvoiceTitle> = tx.store.load("invoice title", id)?;
-            if t.user != user {
-                return Err(Error::NotFound {
-                    what: "invoice title",
-                    key: id.into(),
-                });
-            }
-            tx.changes.delete(&t);
-            if t.default
-                && let Some(mut next) = tx
-                    .store
-                    .find_by::<InvoiceTitle>("user", user)?
-                    .into_iter()
-                    .find(|x| x.id != id)
-            {
-                next.default = true;
-                tx.save(&next)?;
-            }
-            Ok(())
-        })
+        self.delete_listed::<InvoiceTitle>(user, id)
     }
 
     /// The invoice titles matching `search` (all when `None`), default first.
