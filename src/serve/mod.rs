@@ -1,0 +1,10 @@
+//! The HTTP verification service (`yzt serve`): QR challenges for a
+//! platform's login page, the app's response endpoint, and stateless
+//! verification of signatures, certificates and seals, as JSON over HTTP
+//! for platforms that will not link a native library (the
+//! 签名验签服务器 of GM/T 0029). Also the login page it serves and a small
+//! HTTP client for the app simulator and the tests.
+//!
+//! Feature `serve`.
+
+pub mod client;
