@@ -8,3 +8,9 @@
 //! Feature `serve`.
 
 pub mod client;
+mod server;
+
+pub use server::{
+    DEFAULT_REQUEST_TIMEOUT, Loaded, MAX_BODY_BYTES, OPENAPI, QuotaConfig, Running, Service,
+    ServiceConfig, router, routes, serve, shutdown_signal, spawn,
+};
