@@ -16,8 +16,10 @@ use yizhengtong::crypto::{CiphertextFormat, DEFAULT_USER_ID, PrivateKey, sm3};
 use yizhengtong::qr::*;
 use yizhengtong::seal::{Seal, SealKind, SealRequest, SealVersion, make_seal};
 use yizhengtong::serve::client::{self, HttpResponse};
+use yizhengtong::serve::load;
 use yizhengtong::serve::{OPENAPI, Running, Service, ServiceConfig, routes, spawn};
 use yizhengtong::store::AnyStore;
+use yizhengtong::workflow::reference::test_backend;
 
 const CODE: &str = "C1100005553";
 const NAME: &str = "新疆公共资源交易平台";
@@ -138,15 +140,20 @@ fn world(seed: u64, lifetime: u64) -> World {
         "platform_cert": "platform.pem",
         "anchors": ["root.pem"],
         "lifetime_secs": lifetime,
-        "quotas": [
-            {"holder": ID, "institution": "ca", "uses": 100},
-            {"holder": ID, "institution": "seal", "uses": 100}
-        ]
     });
     write("config.json", config.to_string().as_bytes());
     let (cfg, base) = ServiceConfig::from_file(&dir.0.join("config.json")).unwrap();
-    let service =
-        Service::new(cfg.load(&base).unwrap(), AnyStore::open("memory").unwrap()).unwrap();
+    // The backend named by YZT_TEST_BACKEND (memory, or PostgreSQL in CI's
+    // database stage); packages opened as the workflows would.
+    let service = Service::new(cfg.load(&base).unwrap(), test_backend().unwrap()).unwrap();
+    for institution in ["ca", "seal"] {
+        let key = QuotaKey {
+            holder: ID.into(),
+            platform: CODE.into(),
+            institution,
+        };
+        service.verifier().store().set_quota(&key, 100).unwrap();
+    }
     let server = spawn(Arc::new(service), &host, 2).unwrap();
     let mut registry = PlatformRegistry::new();
     registry
@@ -750,4 +757,75 @@ fn stops_gracefully() {
     assert_eq!(client::get(&url, T).unwrap().status, 200);
     w.server.stop().unwrap();
     assert!(client::get(&url, Duration::from_secs(2)).is_err());
+}
+
+#[test]
+fn load_on_loopback_keeps_the_books() {
+    let report = load::run(test_backend().unwrap(), test_backend().unwrap(), 300, 8, 2).unwrap();
+    assert_eq!(report.errors, 0, "{report:?}");
+    assert_eq!(report.charged, 300);
+    assert_eq!(report.replays_refused, 300);
+    assert!(report.verify_per_s > 0.0 && report.p99_ms >= report.p50_ms);
+}
+
+#[test]
+fn packages_in_the_configuration_are_for_the_memory_backend_only() {
+    let dir = common::Work::new("serve-quotas");
+    let mut rng = common::test_rng(11);
+    let key = PrivateKey::generate(&mut rng);
+    let root = CertificateAuthority::create_root(
+        key.clone(),
+        parse_dn("C=CN,CN=Quota Root").unwrap(),
+        SystemTime::now() - Duration::from_secs(60),
+        30,
+        CaConfig::default(),
+        &mut rng,
+    )
+    .unwrap();
+    dir.write("root.pem", root.certificate().to_pem());
+    dir.write("key.pem", key.to_pkcs8_pem().as_bytes());
+    let mut config = json!({
+        "platform_code": CODE, "platform_name": NAME, "callback_host": "127.0.0.1:1",
+        "platform_key": "key.pem", "platform_cert": "root.pem", "anchors": ["root.pem"],
+        "quotas": [{"holder": ID, "institution": "ca", "uses": 3}]
+    });
+    dir.write("c.json", config.to_string());
+    let (cfg, base) = ServiceConfig::from_file(&dir.0.join("c.json")).unwrap();
+    let service =
+        Service::new(cfg.load(&base).unwrap(), AnyStore::open("memory").unwrap()).unwrap();
+    let quota = QuotaKey {
+        holder: ID.into(),
+        platform: CODE.into(),
+        institution: "ca",
+    };
+    assert_eq!(service.verifier().store().quota(&quota).unwrap(), Some(3));
+    // Bad configurations are refused with the field named.
+    for (field, value) in [
+        (
+            "quotas",
+            json!([{"holder": ID, "institution": "bank", "uses": 1}]),
+        ),
+        ("lifetime_secs", json!(0)),
+        ("anchors", json!([])),
+        ("platform_cert", json!("missing.pem")),
+        ("unknown_field", json!(1)),
+    ] {
+        let mut c = config.clone();
+        c[field] = value;
+        dir.write("bad.json", c.to_string());
+        let err = ServiceConfig::from_file(&dir.0.join("bad.json"))
+            .and_then(|(cfg, base)| cfg.load(&base).map(|_| ()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(field), "{field}: {err}");
+    }
+    // A key that does not match the certificate.
+    dir.write(
+        "other.pem",
+        PrivateKey::generate(&mut rng).to_pkcs8_pem().as_bytes(),
+    );
+    config["platform_key"] = json!("other.pem");
+    dir.write("bad.json", config.to_string());
+    let (cfg, base) = ServiceConfig::from_file(&dir.0.join("bad.json")).unwrap();
+    assert!(cfg.load(&base).is_err());
 }

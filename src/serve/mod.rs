@@ -8,6 +8,7 @@
 //! Feature `serve`.
 
 pub mod client;
+pub mod load;
 mod server;
 
 pub use server::{

@@ -485,7 +485,7 @@ async fn issue(State(s): State<Shared>, body: Bytes) -> ApiResult {
         _ => None,
     };
     let s2 = Arc::clone(&s);
-    let challenge = blocking(move || {
+    let (challenge, svg) = blocking(move || {
         let request = match action {
             Action::Login => QrRequest::Login,
             Action::Encrypt => QrRequest::Encrypt,
@@ -502,9 +502,11 @@ async fn issue(State(s): State<Shared>, body: Bytes) -> ApiResult {
                 message: data.as_deref().unwrap_or_default(),
             },
         };
-        Ok(s2
+        let c = s2
             .verifier
-            .issue(request, SystemTime::now(), &mut rand::rng())?)
+            .issue(request, SystemTime::now(), &mut rand::rng())?;
+        let svg = c.to_svg()?;
+        Ok((c, svg))
     })
     .await?;
     s.remember(
@@ -523,7 +525,7 @@ async fn issue(State(s): State<Shared>, body: Bytes) -> ApiResult {
         "transaction": tid,
         "action": action.name(),
         "text": challenge.to_text(),
-        "svg": challenge.to_svg()?,
+        "svg": svg,
         "issued_at": challenge.issued_at,
         "expires_at": challenge.expires_at,
         "callback": format!("http://{}/v1/qr/{tid}/response", challenge.callback_host),

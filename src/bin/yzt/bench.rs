@@ -20,6 +20,10 @@ pub enum Op {
     /// QR login authorisations through the verifier (memory store),
     /// interleaved with raw SM2 verifications of a statement-sized message.
     Qr,
+    /// QR login authorisations over HTTP on loopback against the same in
+    /// process, with latency percentiles (build with `--features serve`).
+    #[cfg(feature = "serve")]
+    Http,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -52,6 +56,15 @@ pub struct BenchArgs {
     /// with `--features postgres`; the schema `yzt_bench` is created).
     #[arg(long, default_value = "memory")]
     backend: String,
+    /// `http`: authorisations to submit.
+    #[arg(long, default_value_t = 2000)]
+    requests: usize,
+    /// `http`: client threads.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// `http`: the server's worker threads.
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
 }
 
 /// The store `yzt bench qr` verifies on.
@@ -106,6 +119,30 @@ pub fn run(a: BenchArgs) -> Result<(), Error> {
         }
         Op::Verify => verify(&a, &mut rng)?,
         Op::Qr => qr(a.seconds, &a.backend, &mut rng)?,
+        #[cfg(feature = "serve")]
+        Op::Http => {
+            let report = yizhengtong::serve::load::run(
+                bench_store(&a.backend)?,
+                bench_store(&a.backend)?,
+                a.requests,
+                a.concurrency,
+                a.workers,
+            )?;
+            println!(
+                "{}",
+                serde_json::to_string(&serde_json::json!({"op": "http", "report": report}))
+                    .unwrap_or_default()
+            );
+            if report.errors != 0
+                || report.charged != report.requests as u64
+                || report.replays_refused != report.requests.min(500)
+            {
+                return Err(Error::param(
+                    "bench",
+                    "the books do not balance: see errors, charged and replays_refused",
+                ));
+            }
+        }
         Op::Sm3 => {
             let buf = vec![0x5au8; MIB];
             let (n, t) = measure(a.seconds, |_| {
