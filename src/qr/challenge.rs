@@ -158,7 +158,7 @@ pub fn validate_platform_code(code: &str) -> Result<()> {
     Ok(())
 }
 
-fn validate_host(host: &str) -> Result<()> {
+pub(crate) fn validate_host(host: &str) -> Result<()> {
     let ok = !host.is_empty()
         && host.len() <= 253
         && host

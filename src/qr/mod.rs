@@ -10,6 +10,7 @@ pub mod challenge;
 mod png;
 pub mod response;
 pub mod verifier;
+pub mod wallet;
 
 pub use app::{ActionInput, Identity, PlatformEntry, PlatformRegistry, ScanView, respond, scan};
 pub use challenge::{Action, Challenge, ChallengeParams, DEFAULT_LIFETIME, validate_platform_code};
@@ -20,3 +21,4 @@ pub use verifier::{
     holder_of, visible_records,
 };
 pub use verifier::{MAX_PENDING, PURGE_GRACE};
+pub use wallet::{AppDirectory, AppProfile, IdentityKind, UnlockedIdentity};

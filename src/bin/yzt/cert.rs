@@ -27,7 +27,7 @@ pub struct CaPassword {
 }
 
 impl CaPassword {
-    fn get(&self) -> Result<zeroize::Zeroizing<String>, Error> {
+    pub(crate) fn get(&self) -> Result<zeroize::Zeroizing<String>, Error> {
         std::env::var(&self.password_env)
             .map(zeroize::Zeroizing::new)
             .map_err(|_| {
