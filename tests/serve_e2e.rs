@@ -219,8 +219,11 @@ impl Drop for Browser {
     }
 }
 
+/// The first JSON line of a command's output (`yzt app scan` prints what
+/// the phone shows, then the answer).
 fn json_of(s: &str) -> Value {
-    serde_json::from_str(s.trim()).unwrap_or_else(|e| panic!("{e}: {s}"))
+    let line = s.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    serde_json::from_str(line.trim()).unwrap_or_else(|e| panic!("{e}: {s}"))
 }
 
 #[test]
@@ -271,7 +274,7 @@ fn login_page_in_chromium_with_the_app_simulator() {
             "sign",
             "--name",
             NAME,
-            "--credit-code",
+            "--id-number",
             &platform_code,
             "--days",
             "30",
@@ -532,7 +535,10 @@ fn yzt_serial(dir: &Path) -> String {
 }
 
 fn find_serial(v: &Value) -> Option<String> {
-    v.pointer("/identities/personal/signing_serial")
-        .and_then(Value::as_str)
+    v["identities"]
+        .as_array()?
+        .iter()
+        .find(|i| i["kind"] == "personal")?["signing_serial"]
+        .as_str()
         .map(str::to_string)
 }
