@@ -16,22 +16,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # Fixtures: a root, an issuing CA, a good and a revoked end entity, a CRL.
-export YZT_CA_PASSWORD=ffi-test-password
-(
-    cd "$work"
-    "$yzt" ca init --subject "C=CN,O=FFI Test,CN=FFI Root" --out-dir root >/dev/null
-    "$yzt" ca init --subject "C=CN,O=FFI Test,CN=FFI Issuing CA" --out-dir sub --issuer-dir root \
-        --path-len 0 >/dev/null
-    for who in good revoked; do
-        "$yzt" key gen --out "$who.key.pem"
-        "$yzt" key pub --in "$who.key.pem" --out "$who.pub.pem"
-        "$yzt" cert issue --ca-dir sub --pub "$who.pub.pem" --kind personal --usage sign \
-            --name "$who" --id-number 110101199001011237 --days 30 --out "$who.pem" >"$who.json"
-    done
-    serial=$(sed -n 's/.*"serial":"\([0-9A-Fa-f]*\)".*/\1/p' revoked.json)
-    "$yzt" cert revoke --ca-dir sub --serial "$serial" --reason keyCompromise >/dev/null
-    "$yzt" crl --ca-dir sub --out crl.pem >/dev/null
-)
+# shellcheck source=ffi/tests/fixtures.sh
+source "$(dirname "$0")/fixtures.sh"
+make_fixtures "$work" "$yzt"
 
 cflags=(-std=c11 -Wall -Wextra -Werror -g -I include)
 libs=("$lib_dir/libyizhengtong_ffi.a" -lpthread -ldl -lm)
