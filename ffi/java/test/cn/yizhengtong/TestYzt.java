@@ -449,6 +449,9 @@ public final class TestYzt {
             code(ResultCode.INVALID_LENGTH, "31-byte digest", () -> key.signDigest(Arrays.copyOf(digest, 31), SignatureFormat.DER));
             code(ResultCode.INVALID_LENGTH, "33-byte digest", () -> pub.verifyDigest(Arrays.copyOf(digest, 33), dsig, SignatureFormat.DER));
             code(ResultCode.NULL_POINTER, "null digest", () -> key.signDigest(null, SignatureFormat.DER));
+            code(ResultCode.USER_ID_TOO_LONG, "digest 8192-byte ID", () -> pub.messageDigest(longId, MSG));
+            code(ResultCode.NULL_POINTER, "digest null message", () -> pub.messageDigest(null, null));
+            code(ResultCode.NULL_POINTER, "verify null digest", () -> pub.verifyDigest(null, dsig, SignatureFormat.DER));
 
             // the prepared verifier
             byte[] isig = key.sign(id, MSG, SignatureFormat.DER);
@@ -555,6 +558,8 @@ public final class TestYzt {
         check(ok("hmac truncated", () -> Sm3.hmacVerify(key, MSG, Arrays.copyOf(bad, 31))) == Boolean.TRUE, "truncated tag");
         code(ResultCode.INVALID_LENGTH, "15-byte tag", () -> Sm3.hmacVerify(key, MSG, Arrays.copyOf(tag, 15)));
         code(ResultCode.NULL_POINTER, "hmac null key", () -> Sm3.hmac(null, MSG));
+        code(ResultCode.NULL_POINTER, "hmac verify null tag", () -> Sm3.hmacVerify(key, MSG, null));
+        code(ResultCode.INVALID_LENGTH, "hmac verify empty tag", () -> Sm3.hmacVerify(key, MSG, new byte[0]));
         check(ok("hmac empty key", () -> Sm3.hmac(new byte[0], MSG)).length == 32, "empty HMAC key");
 
         byte[] dk = ok("pbkdf2", () -> Sm3.pbkdf2("pw".getBytes(), "salt".getBytes(), 10, 40));
@@ -771,6 +776,7 @@ public final class TestYzt {
             chainFails(revoked, anchors, inter, now, KeyUse.SIGNATURE, false, 0, CertCheck.REVOKED, crls);
             okv("revoked without the CRL", () -> Chain.verify(revoked, inter, anchors, null, now, KeyUse.SIGNATURE, false));
             check(revoked.commonName().orElse("").equals("revoked"), "fixture CN");
+            check(ok("no organisation", good::organization).isEmpty(), "absent organisation is empty");
             long lh = revoked.acquire();
             long ih = fsub.acquire();
             long ah = froot.acquire();
@@ -956,6 +962,39 @@ public final class TestYzt {
         code(ResultCode.NULL_POINTER, "subject after close", cert::subject);
         code(ResultCode.NULL_POINTER, "seal after close", seal::name);
         code(ResultCode.NULL_POINTER, "signature after close", sig::time);
+        List<Call<?>> afterClose =
+                Arrays.asList(
+                        () -> key.exportEncrypted(MSG, Pbes2Scheme.SM4_HMAC_SM3, 0, true),
+                        () -> key.signDigest(new byte[32], SignatureFormat.DER),
+                        () -> key.decrypt(MSG, CiphertextFormat.DETECT),
+                        () -> pub.export(PublicKeyFormat.POINT),
+                        () -> pub.messageDigest(null, MSG),
+                        () -> pub.verifyDigest(new byte[32], s, SignatureFormat.DER),
+                        () -> pub.verifier(null),
+                        () -> pub.encrypt(MSG, CiphertextFormat.ASN1),
+                        c::toBytes,
+                        c::remainingAttempts,
+                        c::publicKey,
+                        () -> {
+                            c.changePin("123456", "654321", "654321");
+                            return null;
+                        },
+                        h::finish,
+                        cert::der,
+                        cert::notBefore,
+                        cert::isCa,
+                        cert::keyUsage,
+                        cert::publicKey,
+                        cert::pem,
+                        seal::picture,
+                        seal::version,
+                        () -> seal.verify(0, null, null, null),
+                        sig::seal,
+                        sig::signerCert,
+                        () -> sig.verify(null, null, null, null));
+        for (Call<?> call : afterClose) {
+            code(ResultCode.NULL_POINTER, "after close", call);
+        }
         YztException e = code(ResultCode.NULL_POINTER, "closed message", () -> key.publicKey());
         check(e != null && e.getMessage().contains("PrivateKey is closed"), "says what is closed");
         // a closed object passed as an argument
