@@ -348,6 +348,80 @@
 // Encrypted PKCS#8: PBKDF2-HMAC-SHA256 with AES-256-CBC (OpenSSL's default).
 #define YZT_PBES2_AES256_HMAC_SHA256 2
 
+// Action: log in (授权登录). The numbers are the wire codes.
+#define YZT_QR_LOGIN 1
+
+// Action: stamp a document with a seal (授权签章).
+#define YZT_QR_SEAL 2
+
+// Action: hand over the encryption certificate (授权加密).
+#define YZT_QR_ENCRYPT 3
+
+// Action: decrypt a document key (授权解密).
+#define YZT_QR_DECRYPT 4
+
+// Action: sign a file (授权文件签名).
+#define YZT_QR_FILE_SIGN 5
+
+// Action: sign a message (授权消息签名).
+#define YZT_QR_MSG_SIGN 6
+
+// Challenge text field: the QR text (what the QR code encodes).
+#define YZT_QR_TEXT 0
+
+// Challenge text field: the platform's system code.
+#define YZT_QR_PLATFORM_CODE 1
+
+// Challenge text field: the transaction id, hex.
+#define YZT_QR_TRANSACTION 2
+
+// Challenge text field: the callback host responses go to.
+#define YZT_QR_CALLBACK_HOST 3
+
+// Challenge text field: the action's name (`login`, `seal`, ...).
+#define YZT_QR_ACTION_NAME 4
+
+// Challenge text field: the digest, hex (`YZT_ABSENT` for actions without one).
+#define YZT_QR_DIGEST_HEX 5
+
+// Challenge integer field: the action (`YZT_QR_LOGIN` ...).
+#define YZT_QR_ACTION 0
+
+// Challenge integer field: issued at (Unix seconds).
+#define YZT_QR_ISSUED_AT 1
+
+// Challenge integer field: expires at (Unix seconds).
+#define YZT_QR_EXPIRES_AT 2
+
+// Quota institution: the CA's package (login, encrypt, decrypt, signatures).
+#define YZT_QR_INSTITUTION_CA 0
+
+// Quota institution: the seal maker's package (stamping).
+#define YZT_QR_INSTITUTION_SEAL 1
+
+// Verification text field: the refusal's detail (empty when accepted).
+#define YZT_QR_DETAIL 0
+
+// Verification text field: the reason's name (`ok`, `already_used`, ...).
+#define YZT_QR_REASON_NAME 1
+
+// Verification text field: the platforms' JSON answer.
+#define YZT_QR_ANSWER_JSON 2
+
+// Verification text field: the transaction id, hex (`YZT_ABSENT` when
+// the response could not be read).
+#define YZT_QR_VERIFIED_TRANSACTION 3
+
+// Scan text field: the platform's name, from the registry.
+#define YZT_QR_PLATFORM_NAME 0
+
+// Scan text field: the action as the app labels it (授权登录, ...).
+#define YZT_QR_ACTION_LABEL 1
+
+// Scan text field: the text the phone displays (its SM3 is signed into
+// the response, so the platform can tell a misdirected code).
+#define YZT_QR_DISPLAY_TEXT 2
+
 // Seal text field: the seal's ID (`esID`).
 #define YZT_SEAL_ID 0
 
@@ -424,6 +498,38 @@ typedef struct YztPrivateKey YztPrivateKey;
 // An SM2 public key. Immutable; thread-safe. Free with
 // `yzt_public_key_free`.
 typedef struct YztPublicKey YztPublicKey;
+
+// A QR challenge, as issued by a verifier or decoded from QR text.
+// Immutable; thread-safe. Free with `yzt_qr_challenge_free`.
+typedef struct YztQrChallenge YztQrChallenge;
+
+// The app's list of the platforms it recognises (never taken from a QR
+// code). Thread-safe (adding takes an internal lock). Free with
+// `yzt_qr_registry_free`.
+typedef struct YztQrRegistry YztQrRegistry;
+
+// A challenge the app scanned and authenticated, with what the phone
+// shows. Immutable; thread-safe. Free with `yzt_qr_scan_free`.
+typedef struct YztQrScan YztQrScan;
+
+// The in-memory QR store: pending and used transactions (so a replay is
+// told apart), the quotas (packages) charged per authorisation, the scan
+// report. Thread-safe (one internal lock). A verifier keeps its own
+// reference, so the handle may be freed while verifiers made with it
+// live. Free with `yzt_qr_store_free`.
+typedef struct YztQrStore YztQrStore;
+
+// The result of verifying one response: accepted or the refusal's
+// reason, and on acceptance the verified certificate, the uses left and
+// what the action hands over. Immutable; thread-safe. Free with
+// `yzt_qr_verification_free` (which wipes a decrypted document key).
+typedef struct YztQrVerification YztQrVerification;
+
+// A platform's QR verifier: issues challenges and verifies responses
+// (refusing replays, stale, misdirected and tampered responses, checking
+// the signer's chain, charging the holder's quota once). Thread-safe:
+// share one handle between threads. Free with `yzt_qr_verifier_free`.
+typedef struct YztQrVerifier YztQrVerifier;
 
 // A verification report: whether the seal or signature is valid and
 // each step that ran (name, status, detail). Immutable; thread-safe.
@@ -1015,6 +1121,339 @@ int32_t yzt_public_key_export(const YztPublicKey *key, int32_t format, YztBytes 
 // # Safety
 // `key` NULL or a live handle not in use elsewhere, not used again.
 int32_t yzt_public_key_free(YztPublicKey *key);
+
+// Decode QR text into a challenge **without** checking the platform's
+// signature (see `yzt_qr_challenge_verify`, or `yzt_qr_scan` on the app's
+// side). `*out` receives a new handle the caller owns.
+//
+// # Safety
+// `text` NULL or NUL-terminated; `out` valid for a write.
+int32_t yzt_qr_challenge_decode(const char *text, YztQrChallenge **out);
+
+// Check the platform's signature on a challenge with its public key:
+// `YZT_OK`, or `YZT_SIGNATURE_MISMATCH` for a forged or altered code.
+//
+// # Safety
+// Handles NULL or live.
+int32_t yzt_qr_challenge_verify(const YztQrChallenge *challenge, const YztPublicKey *platform_key);
+
+// A text field of a challenge (`YZT_QR_TEXT` ... `YZT_QR_DIGEST_HEX`)
+// into the caller's buffer, NUL terminated (`*out_len` counts the NUL).
+//
+// # Safety
+// `challenge` NULL or a live handle; `buf` valid for `cap` bytes;
+// `out_len` valid for a write.
+int32_t yzt_qr_challenge_text(const YztQrChallenge *challenge,
+                              int32_t field,
+                              char *buf,
+                              size_t cap,
+                              size_t *out_len);
+
+// An integer field of a challenge (`YZT_QR_ACTION`, `YZT_QR_ISSUED_AT`,
+// `YZT_QR_EXPIRES_AT`).
+//
+// # Safety
+// `challenge` NULL or a live handle; `out` valid for a write.
+int32_t yzt_qr_challenge_int(const YztQrChallenge *challenge, int32_t field, int64_t *out);
+
+// The challenge's QR code as an SVG image (UTF-8) in a new bytes handle
+// the caller owns.
+//
+// # Safety
+// `challenge` NULL or a live handle; `out` valid for a write.
+int32_t yzt_qr_challenge_svg(const YztQrChallenge *challenge, YztBytes **out);
+
+// Free a challenge handle (NULL is accepted).
+//
+// # Safety
+// `challenge` NULL or a live handle not used afterwards.
+int32_t yzt_qr_challenge_free(YztQrChallenge *challenge);
+
+// A new, empty in-memory QR store. `*out` receives a new handle the
+// caller owns.
+//
+// # Safety
+// `out` valid for a write.
+int32_t yzt_qr_store_new(YztQrStore **out);
+
+// Open or top up a holder's package on a platform: set its uses left.
+// `holder` is the certificate holder's ID number or credit code (see
+// `yzt_qr_holder`), `platform` the platform's system code, `institution`
+// `YZT_QR_INSTITUTION_CA` or `YZT_QR_INSTITUTION_SEAL`.
+//
+// # Safety
+// `store` NULL or a live handle; strings NULL or NUL-terminated.
+int32_t yzt_qr_store_set_quota(const YztQrStore *store,
+                               const char *holder,
+                               const char *platform,
+                               int32_t institution,
+                               uint64_t uses);
+
+// The uses left in a package; `YZT_ABSENT` when none was opened.
+//
+// # Safety
+// `store` NULL or a live handle; strings NULL or NUL-terminated; `out`
+// valid for a write.
+int32_t yzt_qr_store_quota(const YztQrStore *store,
+                           const char *holder,
+                           const char *platform,
+                           int32_t institution,
+                           uint64_t *out);
+
+// The scan report (every accepted authorisation, oldest first) as a JSON
+// array in a new bytes handle the caller owns.
+//
+// # Safety
+// `store` NULL or a live handle; `out` valid for a write.
+int32_t yzt_qr_store_records_json(const YztQrStore *store, YztBytes **out);
+
+// Free a store handle (NULL is accepted). Verifiers made with it keep
+// the store alive.
+//
+// # Safety
+// `store` NULL or a live handle not used afterwards.
+int32_t yzt_qr_store_free(YztQrStore *store);
+
+// The holder a certificate's quota is kept under: its subject's serial
+// number (the ID number) or organisation identifier (the credit code),
+// into the caller's buffer, NUL terminated.
+//
+// # Safety
+// `cert` NULL or a live handle; `buf` valid for `cap` bytes; `out_len`
+// valid for a write.
+int32_t yzt_qr_holder(const YztCertificate *cert, char *buf, size_t cap, size_t *out_len);
+
+// A platform's verifier. `platform_code` is its 11-character system
+// code, `platform_name` its name as the apps' registry shows it,
+// `callback_host` where apps submit responses (`host[:port]`),
+// `platform_key` the key that signs its challenges (copied). The signers'
+// certificates must chain to one of `anchors` (through `intermediates`),
+// and are checked against `crls`. `lifetime_secs` is how long a challenge
+// lives (0 for the default 120 s; at most 3600). `store` is shared, not
+// copied. `*out` receives a new handle the caller owns.
+//
+// # Safety
+// Strings NULL or NUL-terminated; handles NULL or live; arrays valid for
+// their counts (NULL when the count is 0); `out` valid for a write.
+int32_t yzt_qr_verifier_new(const char *platform_code,
+                            const char *platform_name,
+                            const char *callback_host,
+                            const YztPrivateKey *platform_key,
+                            const YztCertificate *const *anchors,
+                            size_t anchors_len,
+                            const YztCertificate *const *intermediates,
+                            size_t intermediates_len,
+                            const YztCrl *const *crls,
+                            size_t crls_len,
+                            uint32_t lifetime_secs,
+                            const YztQrStore *store,
+                            YztQrVerifier **out);
+
+// Issue a challenge for `action` at Unix time `now` and keep it pending
+// in the store. `data` depends on the action: none (NULL, 0) for
+// `YZT_QR_LOGIN` and `YZT_QR_ENCRYPT`; the document's or file's 32-byte
+// SM3 for `YZT_QR_SEAL` and `YZT_QR_FILE_SIGN`; the envelope (the
+// document key encrypted to the user's encryption certificate) for
+// `YZT_QR_DECRYPT`; the message (at most 64 KiB) for `YZT_QR_MSG_SIGN`.
+// `*out` receives a new challenge handle the caller owns.
+//
+// # Safety
+// `verifier` NULL or a live handle; `data` valid for `len` bytes; `out`
+// valid for a write.
+int32_t yzt_qr_verifier_issue(const YztQrVerifier *verifier,
+                              int32_t action,
+                              const uint8_t *data,
+                              size_t len,
+                              int64_t now,
+                              YztQrChallenge **out);
+
+// Verify an app's response (DER, as the app submitted it) at Unix time
+// `now`. The call succeeds (`YZT_OK`) whenever a verification was made,
+// accepted or refused: `*out` receives a new handle the caller owns; read
+// it with `yzt_qr_verification_*`. A response is consumed by its first
+// verification, so a second one is refused as a replay.
+//
+// # Safety
+// `verifier` NULL or a live handle; `response` valid for `len` bytes;
+// `out` valid for a write.
+int32_t yzt_qr_verifier_verify(const YztQrVerifier *verifier,
+                               const uint8_t *response,
+                               size_t len,
+                               int64_t now,
+                               YztQrVerification **out);
+
+// Free a verifier handle (NULL is accepted).
+//
+// # Safety
+// `verifier` NULL or a live handle not used afterwards.
+int32_t yzt_qr_verifier_free(YztQrVerifier *verifier);
+
+// `*accepted` = 1 when the response was accepted, else 0; `*reason` (may
+// be NULL) = the reason code: 0 accepted, 1001 malformed, 1002 wrong
+// platform, 1003 unknown transaction, 1004 already used (a replay), 1005
+// wrong action, 1006 wrong digest, 1007 wrong nonce, 1008 expired, 1009
+// misdirected, 1010 untrusted certificate, 1011 certificate expired, 1012
+// frozen, 1013 revoked, 1014 wrong key usage, 1015 bad signature, 1016 bad
+// payload, 1017 quota not opened, 1018 quota exhausted, 1019 store
+// unavailable. The codes are the verifier's, stable like the result codes.
+//
+// # Safety
+// `verification` NULL or a live handle; `accepted` valid for a write;
+// `reason` NULL or valid for a write.
+int32_t yzt_qr_verification_result(const YztQrVerification *verification,
+                                   int32_t *accepted,
+                                   int32_t *reason);
+
+// A text field of a verification (`YZT_QR_DETAIL`, `YZT_QR_REASON_NAME`,
+// `YZT_QR_ANSWER_JSON`, `YZT_QR_VERIFIED_TRANSACTION`) into the caller's
+// buffer, NUL terminated (`*out_len` counts the NUL).
+//
+// # Safety
+// `verification` NULL or a live handle; `buf` valid for `cap` bytes;
+// `out_len` valid for a write.
+int32_t yzt_qr_verification_text(const YztQrVerification *verification,
+                                 int32_t field,
+                                 char *buf,
+                                 size_t cap,
+                                 size_t *out_len);
+
+// The uses left in the holder's package after the charge; `YZT_ABSENT`
+// when the response was refused.
+//
+// # Safety
+// `verification` NULL or a live handle; `out` valid for a write.
+int32_t yzt_qr_verification_remaining(const YztQrVerification *verification, uint64_t *out);
+
+// The verified signer's certificate as a new handle the caller owns;
+// `YZT_ABSENT` when the response was refused before it verified.
+//
+// # Safety
+// `verification` NULL or a live handle; `out` valid for a write.
+int32_t yzt_qr_verification_certificate(const YztQrVerification *verification,
+                                        YztCertificate **out);
+
+// What an accepted authorisation hands to the platform, in a new bytes
+// handle the caller owns; `*action` (may be NULL) = the action it came
+// from. By action: `YZT_QR_SEAL` the verified `SES_Signature` (DER;
+// parse it with `yzt_seal_signature_parse`), `YZT_QR_ENCRYPT` the user's
+// encryption certificate (DER), `YZT_QR_DECRYPT` the document key (a
+// secret: wiped when the bytes handle is freed), `YZT_QR_FILE_SIGN` the
+// verified detached CMS `SignedData` (DER), `YZT_QR_MSG_SIGN` the verified
+// message signature (DER). `YZT_ABSENT` for a login (it hands over
+// nothing beyond the certificate) and for a refused response.
+//
+// # Safety
+// `verification` NULL or a live handle; `action` NULL or valid for a
+// write; `out` valid for a write.
+int32_t yzt_qr_verification_outcome(const YztQrVerification *verification,
+                                    int32_t *action,
+                                    YztBytes **out);
+
+// Free a verification handle (NULL is accepted).
+//
+// # Safety
+// `verification` NULL or a live handle not used afterwards.
+int32_t yzt_qr_verification_free(YztQrVerification *verification);
+
+// A new, empty platform registry. `*out` receives a new handle the
+// caller owns.
+//
+// # Safety
+// `out` valid for a write.
+int32_t yzt_qr_registry_new(YztQrRegistry **out);
+
+// Add (or replace) a platform: its system `code`, the `name` the phone
+// shows, the `certificate` whose key signs its challenges (copied), and
+// the `hosts` (`hosts_len` NUL-terminated strings, at least one) the app
+// may submit responses to.
+//
+// # Safety
+// `registry`, `certificate` NULL or live handles; strings NULL or
+// NUL-terminated; `hosts` valid for `hosts_len` string pointers.
+int32_t yzt_qr_registry_add(const YztQrRegistry *registry,
+                            const char *code,
+                            const char *name,
+                            const YztCertificate *certificate,
+                            const char *const *hosts,
+                            size_t hosts_len);
+
+// Free a registry handle (NULL is accepted).
+//
+// # Safety
+// `registry` NULL or a live handle not used afterwards.
+int32_t yzt_qr_registry_free(YztQrRegistry *registry);
+
+// Scan QR `text` at the phone's Unix time `now`: the platform must be in
+// the `registry`, its signature must verify with the registry's
+// certificate, the callback host must be one the registry allows, and the
+// code must not have expired (`YZT_NOT_FOUND`, `YZT_FORBIDDEN`,
+// `YZT_INVALID_STATE`). `*out` receives a new handle the caller owns.
+//
+// # Safety
+// `text` NULL or NUL-terminated; `registry` NULL or a live handle; `out`
+// valid for a write.
+int32_t yzt_qr_scan(const char *text, const YztQrRegistry *registry, int64_t now, YztQrScan **out);
+
+// A text field of a scan (`YZT_QR_PLATFORM_NAME`, `YZT_QR_ACTION_LABEL`,
+// `YZT_QR_DISPLAY_TEXT`) into the caller's buffer, NUL terminated.
+//
+// # Safety
+// `scan` NULL or a live handle; `buf` valid for `cap` bytes; `out_len`
+// valid for a write.
+int32_t yzt_qr_scan_text(const YztQrScan *scan,
+                         int32_t field,
+                         char *buf,
+                         size_t cap,
+                         size_t *out_len);
+
+// The scanned challenge as a new challenge handle the caller owns (for
+// the `yzt_qr_challenge_*` getters).
+//
+// # Safety
+// `scan` NULL or a live handle; `out` valid for a write.
+int32_t yzt_qr_scan_challenge(const YztQrScan *scan, YztQrChallenge **out);
+
+// Free a scan handle (NULL is accepted).
+//
+// # Safety
+// `scan` NULL or a live handle not used afterwards.
+int32_t yzt_qr_scan_free(YztQrScan *scan);
+
+// Answer a scanned challenge for the user who authorised it, at the
+// phone's Unix time `now`. `*out` receives the response (DER, what the
+// app submits to the callback host) in a new bytes handle the caller owns.
+//
+// - `member`: the app user who authorised; `enterprise`: the credit code
+//   when acting for an enterprise, else NULL.
+// - `signing_cert`, `signing_key`: the certificate that signs the
+//   statement and its key (they must match: `YZT_KEY_MISMATCH`).
+// - `encryption_cert`: for `YZT_QR_ENCRYPT` and `YZT_QR_DECRYPT`;
+//   `encryption_key`: for `YZT_QR_DECRYPT`; else NULL.
+// - `data`: the action's material fetched from the platform, whose SM3
+//   must be the challenge's digest: the document (`YZT_QR_SEAL`), the
+//   envelope (`YZT_QR_DECRYPT`), the file (`YZT_QR_FILE_SIGN`), the
+//   message (`YZT_QR_MSG_SIGN`); NULL with 0 for the others.
+// - `seal` and `property` (the protected range): for `YZT_QR_SEAL` only.
+// - `gmt0010`: for `YZT_QR_FILE_SIGN`, non-zero to use the GM/T 0010
+//   object identifiers in the CMS.
+//
+// # Safety
+// Handles NULL or live; strings NULL or NUL-terminated; `data` valid for
+// `len` bytes; `out` valid for a write.
+int32_t yzt_qr_respond(const YztQrScan *scan,
+                       const char *member,
+                       const char *enterprise,
+                       const YztCertificate *signing_cert,
+                       const YztPrivateKey *signing_key,
+                       const YztCertificate *encryption_cert,
+                       const YztPrivateKey *encryption_key,
+                       const uint8_t *data,
+                       size_t len,
+                       const YztSeal *seal,
+                       const char *property,
+                       int32_t gmt0010,
+                       int64_t now,
+                       YztBytes **out);
 
 // Parse a seal (`.esl` DER; v1, v4 or v5 detected). `*out` receives a new
 // handle the caller owns.

@@ -31,6 +31,8 @@ pub mod ids;
 pub mod pem;
 pub mod qr;
 pub mod seal;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod store;
 pub mod time;
 pub mod verify;

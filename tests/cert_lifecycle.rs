@@ -626,6 +626,81 @@ fn crl_and_status_in_chain_verification() {
     );
 }
 
+/// Verifying at a past time (a seal's creation, a signature's signing time)
+/// uses the CRL the platform holds now: it answers for the past, and an
+/// entry revoked after that time counts only for a compromised key.
+#[test]
+fn a_later_crl_answers_for_an_earlier_time() {
+    let mut rng = test_rng(9);
+    let mut p = pki(9);
+    let keys: Vec<PrivateKey> = (0..3).map(|_| PrivateKey::generate(&mut rng)).collect();
+    let certs: Vec<_> = keys
+        .iter()
+        .map(|k| {
+            p.issuing
+                .issue(&request(k, CertUsage::Sign), t0(), &mut rng)
+                .unwrap()
+        })
+        .collect();
+    let signed_at = t0() + DAY;
+    let revoked_at = t0() + 2 * DAY;
+    p.issuing
+        .revoke(
+            &certs[0].serial_hex(),
+            RevocationReason::Superseded,
+            revoked_at,
+        )
+        .unwrap();
+    p.issuing
+        .revoke(
+            &certs[1].serial_hex(),
+            RevocationReason::KeyCompromise,
+            revoked_at,
+        )
+        .unwrap();
+    p.issuing
+        .freeze(&certs[2].serial_hex(), revoked_at)
+        .unwrap();
+    let crl = Crl::from_der(&p.issuing.crl(t0() + 3 * DAY, 7 * DAY, &mut rng).unwrap()).unwrap();
+    // The CRL on its own is not yet valid at the signing time...
+    assert!(matches!(
+        crl.verify(p.issuing.authority().certificate(), signed_at),
+        Err(Error::Crl(_))
+    ));
+    let anchors = [p.root.certificate().clone()];
+    let inter = [p.issuing.authority().certificate().clone()];
+    let crls = [crl];
+    // ...but in a chain at the signing time it answers: superseded and
+    // frozen later means good then; a compromised key is never good.
+    let mut opts = VerifyOptions::at(signed_at);
+    opts.crls = &crls;
+    opts.require_revocation_check = false;
+    verify_chain(&certs[0], &inter, &anchors, &opts).unwrap();
+    verify_chain(&certs[2], &inter, &anchors, &opts).unwrap();
+    assert_eq!(
+        chain_error(verify_chain(&certs[1], &inter, &anchors, &opts)),
+        (0, CertCheck::Revoked)
+    );
+    // After the revocation every entry counts.
+    let mut opts = VerifyOptions::at(t0() + 3 * DAY + Duration::from_secs(1));
+    opts.crls = &crls;
+    assert_eq!(
+        chain_error(verify_chain(&certs[0], &inter, &anchors, &opts)),
+        (0, CertCheck::Revoked)
+    );
+    assert_eq!(
+        chain_error(verify_chain(&certs[2], &inter, &anchors, &opts)),
+        (0, CertCheck::Frozen)
+    );
+    // A stale CRL is still refused.
+    let mut opts = VerifyOptions::at(t0() + 11 * DAY);
+    opts.crls = &crls;
+    assert_eq!(
+        chain_error(verify_chain(&certs[0], &inter, &anchors, &opts)).1,
+        CertCheck::RevocationUnknown
+    );
+}
+
 #[test]
 fn ca_state_round_trips_through_json() {
     let mut rng = test_rng(9);

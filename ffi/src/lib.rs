@@ -56,6 +56,7 @@ pub mod cert;
 pub mod container;
 pub mod crypto;
 pub mod keys;
+pub mod qr;
 pub mod seal;
 
 // The JNI entry points (Java_cn_yizhengtong_Native_*): exported from the

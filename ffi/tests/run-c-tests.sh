@@ -15,7 +15,8 @@ yzt="$lib_dir/yzt"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Fixtures: a root, an issuing CA, a good and a revoked end entity, a CRL.
+# Fixtures: a root, an issuing CA, end entities (a good one with its
+# encryption pair, a revoked one, a platform, a seal maker), a seal, a CRL.
 # shellcheck source=ffi/tests/fixtures.sh
 source "$(dirname "$0")/fixtures.sh"
 make_fixtures "$work" "$yzt"

@@ -88,7 +88,10 @@ impl StatusSource for super::lifecycle::ManagedCa {
 
 /// How to verify.
 pub struct VerifyOptions<'a> {
-    /// The time to verify at.
+    /// The time to verify at. It may be in the past (a seal's creation, a
+    /// signature's signing time): a CRL issued later still answers for it,
+    /// and an entry revoked after it (for a reason other than a key
+    /// compromise) does not count.
     pub at: SystemTime,
     /// The intended use of the end-entity key.
     pub usage: IntendedUse,
@@ -295,10 +298,20 @@ fn check_revocation(
         .iter()
         .filter(|c| c.issuer_der() == issuer.subject_der())
     {
-        crl.verify(issuer, opts.at)
+        // Verifying at a past time (a seal's creation, a signature's
+        // signing time) uses the CRL the platform holds now, issued after
+        // that time: it speaks for the past too, so it is checked at its
+        // own thisUpdate rather than refused as "from the future".
+        crl.verify(issuer, opts.at.max(crl.this_update()))
             .map_err(|e| fail(index, cert, CertCheck::RevocationUnknown, e.to_string()))?;
         known = true;
         if let Some(entry) = crl.find(cert.serial()) {
+            // Revoked or frozen after the time in question: the certificate
+            // was good then, unless its key was compromised (a compromised
+            // key can claim any time).
+            if entry.revoked_at > opts.at && !entry.reason.is_compromise() {
+                continue;
+            }
             return Err(match entry.reason {
                 RevocationReason::CertificateHold => fail(
                     index,

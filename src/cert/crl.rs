@@ -49,6 +49,18 @@ pub enum RevocationReason {
 }
 
 impl RevocationReason {
+    /// True for the reasons that say the key itself was compromised
+    /// (keyCompromise, cACompromise, aACompromise): then nothing signed
+    /// with it can be trusted, whatever time it claims.
+    pub fn is_compromise(self) -> bool {
+        matches!(
+            self,
+            RevocationReason::KeyCompromise
+                | RevocationReason::CaCompromise
+                | RevocationReason::AaCompromise
+        )
+    }
+
     const ALL: [(RevocationReason, u8, &'static str); 9] = [
         (RevocationReason::Unspecified, 0, "unspecified"),
         (RevocationReason::KeyCompromise, 1, "keyCompromise"),

@@ -17,6 +17,6 @@ pub use response::{Response, Statement, display_text};
 pub use verifier::{
     Charge, ChargeRefused, Consumed, MemoryQrStore, OperationLogEntry, Outcome, PendingTransaction,
     QrStore, QuotaKey, Reason, Request, ScanRecord, Verification, Verifier, VerifierConfig,
-    visible_records,
+    holder_of, visible_records,
 };
 pub use verifier::{MAX_PENDING, PURGE_GRACE};

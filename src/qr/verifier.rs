@@ -626,7 +626,10 @@ const CHAIN_CACHE_MAX: usize = 100_000;
 /// Prepared holder keys kept by a verifier (about 700 bytes each).
 const KEY_CACHE_MAX: usize = 100_000;
 
-fn holder_of(cert: &Certificate) -> String {
+/// The holder a certificate's quota is kept under: its subject's serial
+/// number (the ID number), else its organisation identifier (the credit
+/// code), else `serial:` and its serial in hex.
+pub fn holder_of(cert: &Certificate) -> String {
     cert.subject_serial_number()
         .or_else(|| cert.subject_organization_identifier())
         .unwrap_or_else(|| format!("serial:{}", cert.serial_hex()))

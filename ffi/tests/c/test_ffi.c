@@ -872,6 +872,505 @@ static void test_seal(void) {
 #define THREADS 4
 #define ROUNDS 5
 
+/* ---- QR authorisation: the platform's verifier and the app's side ---- */
+
+#define QR_CODE "C1100005553"
+#define QR_NAME "FFI 交易平台"
+#define QR_HOST "ffi.example.cn"
+
+static YztPrivateKey *load_key(const char *name) {
+    size_t n;
+    uint8_t *data = read_file(fixtures, name, &n);
+    YztPrivateKey *k = NULL;
+    EXPECT(YZT_OK, yzt_private_key_import(data, n, &k));
+    free(data);
+    return k;
+}
+
+/* Whether `hay` (n bytes) contains the string `needle`. */
+static int contains(const uint8_t *hay, size_t n, const char *needle) {
+    size_t m = strlen(needle);
+    for (size_t i = 0; m <= n && i <= n - m; i++)
+        if (memcmp(hay + i, needle, m) == 0) return 1;
+    return 0;
+}
+
+struct qr_world {
+    YztQrStore *store;
+    YztQrVerifier *verifier;
+    YztQrRegistry *registry;
+    YztCertificate *good, *goodenc, *revoked, *platform;
+    YztPrivateKey *good_key, *goodenc_key, *revoked_key, *platform_key;
+    int64_t now;
+    char holder[64];
+};
+
+/* Issue a challenge for `action` with `data`, scan it on the phone,
+ * answer it as `cert`/`key`, and verify the answer at `verify_at`. Returns
+ * the verification (caller frees); NULL on a failed step. */
+static YztQrVerification *qr_round(struct qr_world *w, int32_t action, const uint8_t *data,
+                                   size_t len, const YztCertificate *cert,
+                                   const YztPrivateKey *key, const YztSeal *seal,
+                                   int64_t verify_at) {
+    YztQrChallenge *ch = NULL;
+    YztQrScan *scan = NULL;
+    YztBytes *resp = NULL;
+    YztQrVerification *v = NULL;
+    char text[1100];
+    size_t n;
+    const uint8_t *issue_data = data;
+    size_t issue_len = len;
+    uint8_t digest[32];
+    if (action == YZT_QR_SEAL || action == YZT_QR_FILE_SIGN) {
+        EXPECT(YZT_OK, yzt_sm3(data, len, digest, sizeof digest, &n));
+        issue_data = digest;
+        issue_len = sizeof digest;
+    }
+    EXPECT(YZT_OK, yzt_qr_verifier_issue(w->verifier, action, issue_data, issue_len, w->now, &ch));
+    EXPECT(YZT_OK, yzt_qr_challenge_text(ch, YZT_QR_TEXT, text, sizeof text, &n));
+    EXPECT(YZT_OK, yzt_qr_scan(text, w->registry, w->now + 5, &scan));
+    int encrypting = action == YZT_QR_ENCRYPT || action == YZT_QR_DECRYPT;
+    int32_t rc = yzt_qr_respond(scan, "13800000000", NULL, cert, key,
+                                encrypting ? w->goodenc : NULL,
+                                action == YZT_QR_DECRYPT ? w->goodenc_key : NULL,
+                                encrypting && action != YZT_QR_DECRYPT ? NULL : data,
+                                encrypting && action != YZT_QR_DECRYPT ? 0 : len, seal,
+                                seal ? "page 1" : NULL, action == YZT_QR_FILE_SIGN, w->now + 6,
+                                &resp);
+    EXPECT(YZT_OK, rc);
+    if (rc == YZT_OK) {
+        const uint8_t *d;
+        EXPECT(YZT_OK, yzt_bytes_data(resp, &d, &n));
+        EXPECT(YZT_OK, yzt_qr_verifier_verify(w->verifier, d, n, verify_at, &v));
+    }
+    yzt_bytes_free(resp);
+    yzt_qr_scan_free(scan);
+    yzt_qr_challenge_free(ch);
+    return v;
+}
+
+static int32_t reason_of(const YztQrVerification *v) {
+    int32_t accepted = -1, reason = -1;
+    if (yzt_qr_verification_result(v, &accepted, &reason) != YZT_OK) return -1;
+    return accepted == (reason == 0) ? reason : -2;
+}
+
+static void test_qr(void) {
+    struct qr_world w = {0};
+    char buf[2048];
+    size_t n;
+    w.good = load_cert(fixtures, "good.pem");
+    w.goodenc = load_cert(fixtures, "goodenc.pem");
+    w.revoked = load_cert(fixtures, "revoked.pem");
+    w.platform = load_cert(fixtures, "platform.pem");
+    w.good_key = load_key("good.key.pem");
+    w.goodenc_key = load_key("goodenc.key.pem");
+    w.revoked_key = load_key("revoked.key.pem");
+    w.platform_key = load_key("platform.key.pem");
+    YztCertificate *root = load_cert(fixtures, "root/ca.cert.pem");
+    YztCertificate *sub = load_cert(fixtures, "sub/ca.cert.pem");
+    size_t ln;
+    uint8_t *crl_pem = read_file(fixtures, "crl.pem", &ln);
+    YztCrl *crl = NULL;
+    EXPECT(YZT_OK, yzt_crl_parse(crl_pem, ln, &crl));
+    free(crl_pem);
+    uint8_t *esl = read_file(fixtures, "good.esl", &ln);
+    YztSeal *seal = NULL;
+    EXPECT(YZT_OK, yzt_seal_parse(esl, ln, &seal));
+    free(esl);
+    int64_t nb, na;
+    EXPECT(YZT_OK, yzt_certificate_validity(w.good, &nb, &na));
+    w.now = nb + 3600;
+    const YztCertificate *anchors[] = {root};
+    const YztCertificate *inter[] = {sub};
+    const YztCrl *crls[] = {crl};
+
+    /* the verifier and its store; refusals first */
+    EXPECT(YZT_OK, yzt_qr_store_new(&w.store));
+    YztQrVerifier *bad_v = (YztQrVerifier *)&w; /* overwritten with NULL on failure */
+    EXPECT(YZT_INVALID_ARGUMENT, yzt_qr_verifier_new(QR_CODE, QR_NAME, QR_HOST, w.platform_key,
+                                                     NULL, 0, NULL, 0, NULL, 0, 0, w.store,
+                                                     &bad_v));
+    CHECK(bad_v == NULL);
+    EXPECT(YZT_INVALID_PARAMETER, yzt_qr_verifier_new("C11", QR_NAME, QR_HOST, w.platform_key,
+                                                      anchors, 1, NULL, 0, NULL, 0, 0, w.store,
+                                                      &bad_v));
+    EXPECT(YZT_INVALID_PARAMETER, yzt_qr_verifier_new(QR_CODE, QR_NAME, QR_HOST, w.platform_key,
+                                                      anchors, 1, NULL, 0, NULL, 0, 4000,
+                                                      w.store, &bad_v));
+    EXPECT(YZT_NULL_POINTER, yzt_qr_verifier_new(QR_CODE, NULL, QR_HOST, w.platform_key, anchors,
+                                                 1, NULL, 0, NULL, 0, 0, w.store, &bad_v));
+    EXPECT(YZT_INVALID_UTF8, yzt_qr_verifier_new(QR_CODE, "\xff\xfe", QR_HOST, w.platform_key,
+                                                 anchors, 1, NULL, 0, NULL, 0, 0, w.store,
+                                                 &bad_v));
+    EXPECT(YZT_WRONG_HANDLE, yzt_qr_verifier_new(QR_CODE, QR_NAME, QR_HOST, w.platform_key,
+                                                 anchors, 1, NULL, 0, NULL, 0, 0,
+                                                 (const YztQrStore *)w.good, &bad_v));
+    EXPECT(YZT_WRONG_HANDLE, yzt_qr_verifier_new(QR_CODE, QR_NAME, QR_HOST,
+                                                 (const YztPrivateKey *)w.platform, anchors, 1,
+                                                 NULL, 0, NULL, 0, 0, w.store, &bad_v));
+    EXPECT(YZT_NULL_POINTER, yzt_qr_verifier_new(QR_CODE, QR_NAME, QR_HOST, w.platform_key,
+                                                 NULL, 1, NULL, 0, NULL, 0, 0, w.store, &bad_v));
+    EXPECT(YZT_INVALID_ARGUMENT, yzt_qr_verifier_new(QR_CODE, QR_NAME, QR_HOST, w.platform_key,
+                                                     anchors, HUGE_LEN, NULL, 0, NULL, 0, 0,
+                                                     w.store, &bad_v));
+    EXPECT(YZT_OK, yzt_qr_verifier_new(QR_CODE, QR_NAME, QR_HOST, w.platform_key, anchors, 1,
+                                       inter, 1, crls, 1, 0, w.store, &w.verifier));
+
+    /* the holder's packages */
+    EXPECT(YZT_OK, yzt_qr_holder(w.good, w.holder, sizeof w.holder, &n));
+    CHECK(strcmp(w.holder, "110101199001011237") == 0);
+    EXPECT(YZT_INSUFFICIENT_SIZE, yzt_qr_holder(w.good, buf, 3, &n));
+    CHECK(n == strlen("110101199001011237") + 1);
+    uint64_t left = 99;
+    EXPECT(YZT_ABSENT, yzt_qr_store_quota(w.store, w.holder, QR_CODE, YZT_QR_INSTITUTION_CA,
+                                          &left));
+    EXPECT(YZT_OK, yzt_qr_store_set_quota(w.store, w.holder, QR_CODE, YZT_QR_INSTITUTION_CA, 10));
+    EXPECT(YZT_OK, yzt_qr_store_set_quota(w.store, w.holder, QR_CODE, YZT_QR_INSTITUTION_SEAL,
+                                          1));
+    EXPECT(YZT_UNKNOWN_VALUE, yzt_qr_store_set_quota(w.store, w.holder, QR_CODE, 2, 1));
+    EXPECT(YZT_INVALID_PARAMETER, yzt_qr_store_set_quota(w.store, "", QR_CODE,
+                                                         YZT_QR_INSTITUTION_CA, 1));
+    EXPECT(YZT_INVALID_PARAMETER, yzt_qr_store_set_quota(w.store, w.holder, "bad code",
+                                                         YZT_QR_INSTITUTION_CA, 1));
+    EXPECT(YZT_NULL_POINTER, yzt_qr_store_set_quota(w.store, NULL, QR_CODE,
+                                                    YZT_QR_INSTITUTION_CA, 1));
+    EXPECT(YZT_WRONG_HANDLE, yzt_qr_store_set_quota((const YztQrStore *)w.verifier, w.holder,
+                                                    QR_CODE, YZT_QR_INSTITUTION_CA, 1));
+
+    /* the app's registry */
+    EXPECT(YZT_OK, yzt_qr_registry_new(&w.registry));
+    const char *hosts[] = {QR_HOST};
+    const char *bad_hosts[] = {QR_HOST, NULL};
+    EXPECT(YZT_INVALID_ARGUMENT, yzt_qr_registry_add(w.registry, QR_CODE, QR_NAME, w.platform,
+                                                     hosts, 0));
+    EXPECT(YZT_NULL_POINTER, yzt_qr_registry_add(w.registry, QR_CODE, QR_NAME, w.platform,
+                                                 bad_hosts, 2));
+    EXPECT(YZT_INVALID_PARAMETER, yzt_qr_registry_add(w.registry, "short", QR_NAME, w.platform,
+                                                      hosts, 1));
+
+    /* a login challenge: its fields, its text, its QR image */
+    YztQrChallenge *ch = NULL, *decoded = NULL;
+    EXPECT(YZT_OK, yzt_qr_verifier_issue(w.verifier, YZT_QR_LOGIN, NULL, 0, w.now, &ch));
+    int64_t v64;
+    EXPECT(YZT_OK, yzt_qr_challenge_int(ch, YZT_QR_ACTION, &v64));
+    CHECK(v64 == YZT_QR_LOGIN);
+    EXPECT(YZT_OK, yzt_qr_challenge_int(ch, YZT_QR_ISSUED_AT, &v64));
+    CHECK(v64 == w.now);
+    EXPECT(YZT_OK, yzt_qr_challenge_int(ch, YZT_QR_EXPIRES_AT, &v64));
+    CHECK(v64 == w.now + 120);
+    EXPECT(YZT_UNKNOWN_VALUE, yzt_qr_challenge_int(ch, 3, &v64));
+    EXPECT(YZT_OK, yzt_qr_challenge_text(ch, YZT_QR_PLATFORM_CODE, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, QR_CODE) == 0);
+    EXPECT(YZT_OK, yzt_qr_challenge_text(ch, YZT_QR_CALLBACK_HOST, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, QR_HOST) == 0);
+    EXPECT(YZT_OK, yzt_qr_challenge_text(ch, YZT_QR_ACTION_NAME, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "login") == 0);
+    char tid[40];
+    EXPECT(YZT_OK, yzt_qr_challenge_text(ch, YZT_QR_TRANSACTION, tid, sizeof tid, &n));
+    CHECK(n == 33);
+    EXPECT(YZT_ABSENT, yzt_qr_challenge_text(ch, YZT_QR_DIGEST_HEX, buf, sizeof buf, &n));
+    EXPECT(YZT_UNKNOWN_VALUE, yzt_qr_challenge_text(ch, 99, buf, sizeof buf, &n));
+    char text[1100];
+    EXPECT(YZT_OK, yzt_qr_challenge_text(ch, YZT_QR_TEXT, text, sizeof text, &n));
+    EXPECT(YZT_INSUFFICIENT_SIZE, yzt_qr_challenge_text(ch, YZT_QR_TEXT, text, 8, &n));
+    YztBytes *svg = NULL;
+    EXPECT(YZT_OK, yzt_qr_challenge_svg(ch, &svg));
+    const uint8_t *d;
+    EXPECT(YZT_OK, yzt_bytes_data(svg, &d, &n));
+    CHECK(n > 100 && contains(d, n, "<svg"));
+    yzt_bytes_free(svg);
+    EXPECT(YZT_OK, yzt_qr_challenge_decode(text, &decoded));
+    EXPECT(YZT_OK, yzt_qr_challenge_text(decoded, YZT_QR_TRANSACTION, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, tid) == 0);
+    YztPublicKey *platform_pub = NULL, *good_pub = NULL;
+    EXPECT(YZT_OK, yzt_private_key_public_key(w.platform_key, &platform_pub));
+    EXPECT(YZT_OK, yzt_private_key_public_key(w.good_key, &good_pub));
+    EXPECT(YZT_OK, yzt_qr_challenge_verify(decoded, platform_pub));
+    EXPECT(YZT_SIGNATURE_MISMATCH, yzt_qr_challenge_verify(decoded, good_pub));
+    EXPECT(YZT_WRONG_HANDLE, yzt_qr_challenge_verify(decoded, (const YztPublicKey *)w.good));
+    YztQrChallenge *bad_ch = NULL;
+    EXPECT(YZT_MALFORMED, yzt_qr_challenge_decode("yzt:not a challenge", &bad_ch));
+    EXPECT(YZT_INVALID_UTF8, yzt_qr_challenge_decode("\xc3\x28", &bad_ch));
+    EXPECT(YZT_NULL_POINTER, yzt_qr_challenge_decode(NULL, &bad_ch));
+    CHECK(bad_ch == NULL);
+    /* a code altered after signing no longer verifies */
+    size_t tl = strlen(text);
+    text[tl - 3] = text[tl - 3] == 'A' ? 'B' : 'A';
+    if (yzt_qr_challenge_decode(text, &bad_ch) == YZT_OK) {
+        EXPECT(YZT_SIGNATURE_MISMATCH, yzt_qr_challenge_verify(bad_ch, platform_pub));
+        yzt_qr_challenge_free(bad_ch);
+    }
+    yzt_qr_challenge_free(decoded);
+    EXPECT(YZT_OK, yzt_qr_challenge_text(ch, YZT_QR_TEXT, text, sizeof text, &n));
+
+    /* the phone: unknown platform, then registered with another host */
+    YztQrScan *scan = NULL;
+    EXPECT(YZT_NOT_FOUND, yzt_qr_scan(text, w.registry, w.now, &scan));
+    const char *other_hosts[] = {"elsewhere.example.cn"};
+    EXPECT(YZT_OK, yzt_qr_registry_add(w.registry, QR_CODE, QR_NAME, w.platform, other_hosts, 1));
+    EXPECT(YZT_FORBIDDEN, yzt_qr_scan(text, w.registry, w.now, &scan));
+    /* a registry that names another certificate: the signature is not the platform's */
+    EXPECT(YZT_OK, yzt_qr_registry_add(w.registry, QR_CODE, QR_NAME, w.good, hosts, 1));
+    EXPECT(YZT_FORBIDDEN, yzt_qr_scan(text, w.registry, w.now, &scan));
+    EXPECT(YZT_OK, yzt_qr_registry_add(w.registry, QR_CODE, QR_NAME, w.platform, hosts, 1));
+    EXPECT(YZT_INVALID_STATE, yzt_qr_scan(text, w.registry, w.now + 121, &scan));
+    CHECK(scan == NULL);
+    EXPECT(YZT_OK, yzt_qr_scan(text, w.registry, w.now + 5, &scan));
+    EXPECT(YZT_OK, yzt_qr_scan_text(scan, YZT_QR_PLATFORM_NAME, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, QR_NAME) == 0);
+    EXPECT(YZT_OK, yzt_qr_scan_text(scan, YZT_QR_ACTION_LABEL, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "授权登录") == 0);
+    EXPECT(YZT_OK, yzt_qr_scan_text(scan, YZT_QR_DISPLAY_TEXT, buf, sizeof buf, &n));
+    CHECK(strstr(buf, QR_NAME) != NULL && strstr(buf, QR_CODE) != NULL);
+    EXPECT(YZT_UNKNOWN_VALUE, yzt_qr_scan_text(scan, 3, buf, sizeof buf, &n));
+    YztQrChallenge *scanned = NULL;
+    EXPECT(YZT_OK, yzt_qr_scan_challenge(scan, &scanned));
+    EXPECT(YZT_OK, yzt_qr_challenge_text(scanned, YZT_QR_TRANSACTION, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, tid) == 0);
+    yzt_qr_challenge_free(scanned);
+
+    /* answering: refusals at the app, then the answer */
+    YztBytes *resp = NULL;
+    EXPECT(YZT_KEY_MISMATCH, yzt_qr_respond(scan, "13800000000", NULL, w.good, w.platform_key,
+                                            NULL, NULL, NULL, 0, NULL, NULL, 0, w.now + 6, &resp));
+    EXPECT(YZT_INVALID_ARGUMENT, yzt_qr_respond(scan, "13800000000", NULL, w.good, w.good_key,
+                                                NULL, NULL, MSG, MSG_LEN, NULL, NULL, 0,
+                                                w.now + 6, &resp));
+    EXPECT(YZT_NULL_POINTER, yzt_qr_respond(scan, NULL, NULL, w.good, w.good_key, NULL, NULL,
+                                            NULL, 0, NULL, NULL, 0, w.now + 6, &resp));
+    EXPECT(YZT_WRONG_HANDLE, yzt_qr_respond((const YztQrScan *)ch, "13800000000", NULL, w.good,
+                                            w.good_key, NULL, NULL, NULL, 0, NULL, NULL, 0,
+                                            w.now + 6, &resp));
+    CHECK(resp == NULL);
+    EXPECT(YZT_OK, yzt_qr_respond(scan, "13800000000", NULL, w.good, w.good_key, NULL, NULL, NULL,
+                                  0, NULL, NULL, 0, w.now + 6, &resp));
+    const uint8_t *rd;
+    size_t rn;
+    EXPECT(YZT_OK, yzt_bytes_data(resp, &rd, &rn));
+
+    /* the platform verifies: accepted once, charged once, a replay refused */
+    YztQrVerification *v = NULL;
+    EXPECT(YZT_NULL_POINTER, yzt_qr_verifier_verify(w.verifier, NULL, 5, w.now + 7, &v));
+    EXPECT(YZT_INVALID_ARGUMENT, yzt_qr_verifier_verify(w.verifier, rd, HUGE_LEN, w.now + 7, &v));
+    EXPECT(YZT_OK, yzt_qr_verifier_verify(w.verifier, rd, rn, w.now + 7, &v));
+    CHECK(reason_of(v) == 0);
+    EXPECT(YZT_OK, yzt_qr_verification_remaining(v, &left));
+    CHECK(left == 9);
+    YztCertificate *who = NULL;
+    EXPECT(YZT_OK, yzt_qr_verification_certificate(v, &who));
+    char serial[80], good_serial[80];
+    EXPECT(YZT_OK, yzt_certificate_text(who, YZT_CERT_SERIAL_HEX, serial, sizeof serial, &n));
+    EXPECT(YZT_OK, yzt_certificate_text(w.good, YZT_CERT_SERIAL_HEX, good_serial,
+                                        sizeof good_serial, &n));
+    CHECK(strcmp(serial, good_serial) == 0);
+    yzt_certificate_free(who);
+    YztBytes *outcome = NULL;
+    int32_t act = -1;
+    EXPECT(YZT_ABSENT, yzt_qr_verification_outcome(v, &act, &outcome));
+    CHECK(outcome == NULL);
+    EXPECT(YZT_OK, yzt_qr_verification_text(v, YZT_QR_ANSWER_JSON, buf, sizeof buf, &n));
+    CHECK(strstr(buf, "\"verifySignatureResult\":true") != NULL);
+    EXPECT(YZT_OK, yzt_qr_verification_text(v, YZT_QR_REASON_NAME, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "ok") == 0);
+    EXPECT(YZT_OK, yzt_qr_verification_text(v, YZT_QR_VERIFIED_TRANSACTION, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, tid) == 0);
+    EXPECT(YZT_UNKNOWN_VALUE, yzt_qr_verification_text(v, -1, buf, sizeof buf, &n));
+    EXPECT(YZT_OK, yzt_qr_verification_free(v));
+    EXPECT(YZT_OK, yzt_qr_verifier_verify(w.verifier, rd, rn, w.now + 8, &v));
+    CHECK(reason_of(v) == 1004);
+    EXPECT(YZT_OK, yzt_qr_verification_text(v, YZT_QR_REASON_NAME, buf, sizeof buf, &n));
+    CHECK(strcmp(buf, "already_used") == 0);
+    EXPECT(YZT_ABSENT, yzt_qr_verification_remaining(v, &left));
+    EXPECT(YZT_ABSENT, yzt_qr_verification_certificate(v, &who));
+    EXPECT(YZT_OK, yzt_qr_verification_text(v, YZT_QR_ANSWER_JSON, buf, sizeof buf, &n));
+    CHECK(strstr(buf, "\"reasonCode\":1004") != NULL);
+    yzt_qr_verification_free(v);
+    EXPECT(YZT_OK, yzt_qr_store_quota(w.store, w.holder, QR_CODE, YZT_QR_INSTITUTION_CA, &left));
+    CHECK(left == 9);
+    YztBytes *records = NULL;
+    EXPECT(YZT_OK, yzt_qr_store_records_json(w.store, &records));
+    EXPECT(YZT_OK, yzt_bytes_data(records, &d, &n));
+    CHECK(contains(d, n, w.holder) && contains(d, n, tid));
+    yzt_bytes_free(records);
+    yzt_bytes_free(resp);
+    yzt_qr_scan_free(scan);
+    yzt_qr_challenge_free(ch);
+
+    /* garbage is answered, not refused */
+    EXPECT(YZT_OK, yzt_qr_verifier_verify(w.verifier, MSG, MSG_LEN, w.now, &v));
+    CHECK(reason_of(v) == 1001);
+    EXPECT(YZT_ABSENT, yzt_qr_verification_text(v, YZT_QR_VERIFIED_TRANSACTION, buf, sizeof buf,
+                                                &n));
+    EXPECT(YZT_OK, yzt_qr_verification_text(v, YZT_QR_DETAIL, buf, sizeof buf, &n));
+    CHECK(n > 1);
+    yzt_qr_verification_free(v);
+
+    /* stale: answered in time, arrived after expiry */
+    v = qr_round(&w, YZT_QR_LOGIN, NULL, 0, w.good, w.good_key, NULL, w.now + 500);
+    CHECK(v && reason_of(v) == 1008);
+    yzt_qr_verification_free(v);
+    /* revoked by the CRL */
+    v = qr_round(&w, YZT_QR_LOGIN, NULL, 0, w.revoked, w.revoked_key, NULL, w.now + 7);
+    CHECK(v && reason_of(v) == 1013);
+    yzt_qr_verification_free(v);
+
+    /* every other action, with what it hands over */
+    static const uint8_t DOC[] = "tender document, page 1";
+    v = qr_round(&w, YZT_QR_SEAL, DOC, sizeof DOC - 1, w.good, w.good_key, seal, w.now + 7);
+    CHECK(v && reason_of(v) == 0);
+    if (v && reason_of(v) != 0) {
+        yzt_qr_verification_text(v, YZT_QR_DETAIL, buf, sizeof buf, &n);
+        fprintf(stderr, "seal refused: %d %s\n", reason_of(v), buf);
+    }
+    EXPECT(YZT_OK, yzt_qr_verification_outcome(v, &act, &outcome));
+    CHECK(act == YZT_QR_SEAL);
+    EXPECT(YZT_OK, yzt_bytes_data(outcome, &d, &n));
+    YztSealSignature *stamped = NULL;
+    EXPECT(YZT_OK, yzt_seal_signature_parse(d, n, &stamped));
+    yzt_seal_signature_free(stamped);
+    yzt_bytes_free(outcome);
+    yzt_qr_verification_free(v);
+    /* the seal package had one use */
+    v = qr_round(&w, YZT_QR_SEAL, DOC, sizeof DOC - 1, w.good, w.good_key, seal, w.now + 7);
+    CHECK(v && reason_of(v) == 1018);
+    yzt_qr_verification_free(v);
+
+    v = qr_round(&w, YZT_QR_ENCRYPT, NULL, 0, w.good, w.good_key, NULL, w.now + 7);
+    CHECK(v && reason_of(v) == 0);
+    EXPECT(YZT_OK, yzt_qr_verification_outcome(v, &act, &outcome));
+    CHECK(act == YZT_QR_ENCRYPT);
+    EXPECT(YZT_OK, yzt_bytes_data(outcome, &d, &n));
+    YztCertificate *enc = NULL;
+    EXPECT(YZT_OK, yzt_certificate_parse(d, n, &enc));
+    EXPECT(YZT_OK, yzt_certificate_text(enc, YZT_CERT_SERIAL_HEX, serial, sizeof serial, &n));
+    EXPECT(YZT_OK, yzt_certificate_text(w.goodenc, YZT_CERT_SERIAL_HEX, good_serial,
+                                        sizeof good_serial, &n));
+    CHECK(strcmp(serial, good_serial) == 0);
+    yzt_certificate_free(enc);
+    yzt_bytes_free(outcome);
+    yzt_qr_verification_free(v);
+
+    static const uint8_t DOC_KEY[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    YztPublicKey *enc_pub = NULL;
+    YztBytes *envelope = NULL;
+    EXPECT(YZT_OK, yzt_private_key_public_key(w.goodenc_key, &enc_pub));
+    EXPECT(YZT_OK, yzt_encrypt(enc_pub, DOC_KEY, sizeof DOC_KEY, YZT_CT_ASN1, &envelope));
+    const uint8_t *env;
+    size_t env_len;
+    EXPECT(YZT_OK, yzt_bytes_data(envelope, &env, &env_len));
+    v = qr_round(&w, YZT_QR_DECRYPT, env, env_len, w.good, w.good_key, NULL, w.now + 7);
+    CHECK(v && reason_of(v) == 0);
+    EXPECT(YZT_OK, yzt_qr_verification_outcome(v, &act, &outcome));
+    CHECK(act == YZT_QR_DECRYPT);
+    EXPECT(YZT_OK, yzt_bytes_data(outcome, &d, &n));
+    CHECK(n == sizeof DOC_KEY && memcmp(d, DOC_KEY, n) == 0);
+    yzt_bytes_free(outcome);
+    yzt_qr_verification_free(v);
+    yzt_bytes_free(envelope);
+    yzt_public_key_free(enc_pub);
+
+    v = qr_round(&w, YZT_QR_FILE_SIGN, DOC, sizeof DOC - 1, w.good, w.good_key, NULL, w.now + 7);
+    CHECK(v && reason_of(v) == 0);
+    EXPECT(YZT_OK, yzt_qr_verification_outcome(v, &act, &outcome));
+    CHECK(act == YZT_QR_FILE_SIGN);
+    EXPECT(YZT_OK, yzt_bytes_data(outcome, &d, &n));
+    CHECK(n > 200 && d[0] == 0x30);
+    yzt_bytes_free(outcome);
+    yzt_qr_verification_free(v);
+
+    v = qr_round(&w, YZT_QR_MSG_SIGN, MSG, MSG_LEN, w.good, w.good_key, NULL, w.now + 7);
+    CHECK(v && reason_of(v) == 0);
+    EXPECT(YZT_OK, yzt_qr_verification_outcome(v, &act, &outcome));
+    CHECK(act == YZT_QR_MSG_SIGN);
+    EXPECT(YZT_OK, yzt_bytes_data(outcome, &d, &n));
+    EXPECT(YZT_OK, yzt_verify(good_pub, NULL, 0, MSG, MSG_LEN, d, n, YZT_SIG_DER));
+    yzt_bytes_free(outcome);
+    yzt_qr_verification_free(v);
+
+    /* issuing: what each action takes */
+    YztQrChallenge *c2 = NULL;
+    uint8_t digest[32] = {0};
+    EXPECT(YZT_UNKNOWN_VALUE, yzt_qr_verifier_issue(w.verifier, 0, NULL, 0, w.now, &c2));
+    EXPECT(YZT_UNKNOWN_VALUE, yzt_qr_verifier_issue(w.verifier, 7, NULL, 0, w.now, &c2));
+    EXPECT(YZT_UNKNOWN_VALUE, yzt_qr_verifier_issue(w.verifier, 258, NULL, 0, w.now, &c2));
+    EXPECT(YZT_INVALID_ARGUMENT, yzt_qr_verifier_issue(w.verifier, YZT_QR_LOGIN, digest, 32,
+                                                       w.now, &c2));
+    EXPECT(YZT_INVALID_ARGUMENT, yzt_qr_verifier_issue(w.verifier, YZT_QR_SEAL, NULL, 0, w.now,
+                                                       &c2));
+    EXPECT(YZT_INVALID_LENGTH, yzt_qr_verifier_issue(w.verifier, YZT_QR_FILE_SIGN, digest, 31,
+                                                     w.now, &c2));
+    EXPECT(YZT_NULL_POINTER, yzt_qr_verifier_issue(w.verifier, YZT_QR_SEAL, NULL, 32, w.now,
+                                                   &c2));
+    EXPECT(YZT_WRONG_HANDLE, yzt_qr_verifier_issue((const YztQrVerifier *)w.store, YZT_QR_LOGIN,
+                                                   NULL, 0, w.now, &c2));
+    CHECK(c2 == NULL);
+    EXPECT(YZT_OK, yzt_qr_verifier_issue(w.verifier, YZT_QR_SEAL, digest, 32, w.now, &c2));
+    EXPECT(YZT_OK, yzt_qr_challenge_text(c2, YZT_QR_DIGEST_HEX, buf, sizeof buf, &n));
+    CHECK(n == 65 && strspn(buf, "0") == 64);
+    yzt_qr_challenge_free(c2);
+
+    /* the app refuses material that is not what the code asked for */
+    EXPECT(YZT_OK, yzt_sm3(DOC, sizeof DOC - 1, digest, sizeof digest, &n));
+    EXPECT(YZT_OK, yzt_qr_verifier_issue(w.verifier, YZT_QR_SEAL, digest, 32, w.now, &c2));
+    EXPECT(YZT_OK, yzt_qr_challenge_text(c2, YZT_QR_TEXT, text, sizeof text, &n));
+    EXPECT(YZT_OK, yzt_qr_scan(text, w.registry, w.now, &scan));
+    EXPECT(YZT_INVALID_PARAMETER, yzt_qr_respond(scan, "13800000000", NULL, w.good, w.good_key,
+                                                 NULL, NULL, MSG, MSG_LEN, seal, "p1", 0, w.now,
+                                                 &resp));
+    EXPECT(YZT_NULL_POINTER, yzt_qr_respond(scan, "13800000000", NULL, w.good, w.good_key, NULL,
+                                            NULL, DOC, sizeof DOC - 1, NULL, "p1", 0, w.now,
+                                            &resp));
+    EXPECT(YZT_INVALID_ARGUMENT, yzt_qr_respond(scan, "13800000000", NULL, w.good, w.good_key,
+                                                NULL, NULL, NULL, 0, seal, "p1", 0, w.now,
+                                                &resp));
+    CHECK(resp == NULL);
+    yzt_qr_scan_free(scan);
+    yzt_qr_challenge_free(c2);
+
+    /* the CA package ran out */
+    EXPECT(YZT_OK, yzt_qr_store_set_quota(w.store, w.holder, QR_CODE, YZT_QR_INSTITUTION_CA, 0));
+    v = qr_round(&w, YZT_QR_LOGIN, NULL, 0, w.good, w.good_key, NULL, w.now + 7);
+    CHECK(v && reason_of(v) == 1018);
+    yzt_qr_verification_free(v);
+
+    /* frees: NULL accepted, wrong types refused */
+    EXPECT(YZT_WRONG_HANDLE, yzt_qr_store_free((YztQrStore *)w.verifier));
+    EXPECT(YZT_WRONG_HANDLE, yzt_qr_verifier_free((YztQrVerifier *)w.store));
+    EXPECT(YZT_WRONG_HANDLE, yzt_qr_challenge_free((YztQrChallenge *)w.registry));
+    EXPECT(YZT_WRONG_HANDLE, yzt_qr_registry_free((YztQrRegistry *)w.good));
+    EXPECT(YZT_WRONG_HANDLE, yzt_qr_scan_free((YztQrScan *)w.good));
+    EXPECT(YZT_WRONG_HANDLE, yzt_qr_verification_free((YztQrVerification *)w.good));
+    EXPECT(YZT_OK, yzt_qr_challenge_free(NULL));
+    EXPECT(YZT_OK, yzt_qr_store_free(NULL));
+    EXPECT(YZT_OK, yzt_qr_verifier_free(NULL));
+    EXPECT(YZT_OK, yzt_qr_verification_free(NULL));
+    EXPECT(YZT_OK, yzt_qr_registry_free(NULL));
+    EXPECT(YZT_OK, yzt_qr_scan_free(NULL));
+    /* the verifier keeps the store alive after the store's handle is freed */
+    EXPECT(YZT_OK, yzt_qr_store_free(w.store));
+    w.store = NULL;
+    EXPECT(YZT_OK, yzt_qr_verifier_issue(w.verifier, YZT_QR_LOGIN, NULL, 0, w.now, &c2));
+    yzt_qr_challenge_free(c2);
+
+    yzt_public_key_free(platform_pub);
+    yzt_public_key_free(good_pub);
+    yzt_seal_free(seal);
+    yzt_crl_free(crl);
+    yzt_certificate_free(root);
+    yzt_certificate_free(sub);
+    EXPECT(YZT_OK, yzt_qr_verifier_free(w.verifier));
+    EXPECT(YZT_OK, yzt_qr_registry_free(w.registry));
+    yzt_certificate_free(w.good);
+    yzt_certificate_free(w.goodenc);
+    yzt_certificate_free(w.revoked);
+    yzt_certificate_free(w.platform);
+    yzt_private_key_free(w.good_key);
+    yzt_private_key_free(w.goodenc_key);
+    yzt_private_key_free(w.revoked_key);
+    yzt_private_key_free(w.platform_key);
+}
+
 struct shared {
     const YztVerifier *verifier;
     const YztPublicKey *pub;
@@ -933,6 +1432,122 @@ static void test_threads(void) {
     yzt_private_key_free(key);
 }
 
+/* Threads sharing one QR verifier (and its store): every authorisation
+ * is charged exactly once, the package never goes below zero, and each
+ * thread's replay is refused. */
+#define QR_ROUNDS 12
+#define QR_QUOTA (THREADS * QR_ROUNDS - 7)
+
+struct qr_counts {
+    struct qr_world *w;
+    int accepted, exhausted, replays, errors;
+};
+
+static void *qr_worker(void *arg) {
+    struct qr_counts *c = arg;
+    for (int i = 0; i < QR_ROUNDS; i++) {
+        YztQrVerification *v =
+            qr_round(c->w, YZT_QR_LOGIN, NULL, 0, c->w->good, c->w->good_key, NULL, c->w->now + 7);
+        int32_t r = v ? reason_of(v) : -1;
+        if (r == 0)
+            c->accepted++;
+        else if (r == 1018)
+            c->exhausted++;
+        else
+            c->errors++;
+        yzt_qr_verification_free(v);
+    }
+    /* a replay of an answered code, from this thread */
+    YztQrChallenge *ch = NULL;
+    YztQrScan *scan = NULL;
+    YztBytes *resp = NULL;
+    YztQrVerification *v1 = NULL, *v2 = NULL;
+    char text[1100];
+    size_t n;
+    const uint8_t *d;
+    if (yzt_qr_verifier_issue(c->w->verifier, YZT_QR_LOGIN, NULL, 0, c->w->now, &ch) != YZT_OK ||
+        yzt_qr_challenge_text(ch, YZT_QR_TEXT, text, sizeof text, &n) != YZT_OK ||
+        yzt_qr_scan(text, c->w->registry, c->w->now, &scan) != YZT_OK ||
+        yzt_qr_respond(scan, "13800000000", NULL, c->w->good, c->w->good_key, NULL, NULL, NULL, 0,
+                       NULL, NULL, 0, c->w->now, &resp) != YZT_OK ||
+        yzt_bytes_data(resp, &d, &n) != YZT_OK ||
+        yzt_qr_verifier_verify(c->w->verifier, d, n, c->w->now + 1, &v1) != YZT_OK ||
+        yzt_qr_verifier_verify(c->w->verifier, d, n, c->w->now + 2, &v2) != YZT_OK)
+        c->errors++;
+    else {
+        int32_t first = reason_of(v1);
+        if (first == 0)
+            c->accepted++;
+        else if (first == 1018)
+            c->exhausted++;
+        else
+            c->errors++;
+        if (reason_of(v2) == 1004) c->replays++;
+    }
+    yzt_qr_verification_free(v1);
+    yzt_qr_verification_free(v2);
+    yzt_bytes_free(resp);
+    yzt_qr_scan_free(scan);
+    yzt_qr_challenge_free(ch);
+    return NULL;
+}
+
+static void test_qr_threads(void) {
+    struct qr_world w = {0};
+    size_t n;
+    w.good = load_cert(fixtures, "good.pem");
+    w.platform = load_cert(fixtures, "platform.pem");
+    w.good_key = load_key("good.key.pem");
+    w.platform_key = load_key("platform.key.pem");
+    YztCertificate *root = load_cert(fixtures, "root/ca.cert.pem");
+    YztCertificate *sub = load_cert(fixtures, "sub/ca.cert.pem");
+    int64_t nb, na;
+    EXPECT(YZT_OK, yzt_certificate_validity(w.good, &nb, &na));
+    w.now = nb + 3600;
+    const YztCertificate *anchors[] = {root};
+    const YztCertificate *inter[] = {sub};
+    const char *hosts[] = {QR_HOST};
+    EXPECT(YZT_OK, yzt_qr_store_new(&w.store));
+    EXPECT(YZT_OK, yzt_qr_verifier_new(QR_CODE, QR_NAME, QR_HOST, w.platform_key, anchors, 1,
+                                       inter, 1, NULL, 0, 0, w.store, &w.verifier));
+    EXPECT(YZT_OK, yzt_qr_registry_new(&w.registry));
+    EXPECT(YZT_OK, yzt_qr_registry_add(w.registry, QR_CODE, QR_NAME, w.platform, hosts, 1));
+    EXPECT(YZT_OK, yzt_qr_holder(w.good, w.holder, sizeof w.holder, &n));
+    EXPECT(YZT_OK, yzt_qr_store_set_quota(w.store, w.holder, QR_CODE, YZT_QR_INSTITUTION_CA,
+                                          QR_QUOTA + THREADS));
+    struct qr_counts counts[THREADS];
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        counts[i] = (struct qr_counts){.w = &w};
+        CHECK(pthread_create(&t[i], NULL, qr_worker, &counts[i]) == 0);
+    }
+    int accepted = 0, exhausted = 0, replays = 0, errors = 0;
+    for (int i = 0; i < THREADS; i++) {
+        CHECK(pthread_join(t[i], NULL) == 0);
+        accepted += counts[i].accepted;
+        exhausted += counts[i].exhausted;
+        replays += counts[i].replays;
+        errors += counts[i].errors;
+    }
+    /* exactly the package's uses were charged, the rest refused */
+    uint64_t left = 99;
+    EXPECT(YZT_OK, yzt_qr_store_quota(w.store, w.holder, QR_CODE, YZT_QR_INSTITUTION_CA, &left));
+    CHECK(errors == 0);
+    CHECK(replays == THREADS);
+    CHECK(accepted == QR_QUOTA + THREADS);
+    CHECK(exhausted == 7);
+    CHECK(left == 0);
+    yzt_qr_verifier_free(w.verifier);
+    yzt_qr_registry_free(w.registry);
+    yzt_qr_store_free(w.store);
+    yzt_certificate_free(root);
+    yzt_certificate_free(sub);
+    yzt_certificate_free(w.good);
+    yzt_certificate_free(w.platform);
+    yzt_private_key_free(w.good_key);
+    yzt_private_key_free(w.platform_key);
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s VECTORS_DIR FIXTURES_DIR\n", argv[0]);
@@ -950,6 +1565,8 @@ int main(int argc, char **argv) {
     test_cert();
     test_seal();
     test_threads();
+    test_qr();
+    test_qr_threads();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

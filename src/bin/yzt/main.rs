@@ -3,11 +3,15 @@
 //! Exit codes: 0 success, 1 a verification answered false, 2 a usage or
 //! input error (one line on stderr).
 
+#[cfg(feature = "serve")]
+mod app;
 mod bench;
 mod cert;
 mod demo;
 mod qr;
 mod seal;
+#[cfg(feature = "serve")]
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -68,6 +72,15 @@ enum Command {
     #[cfg(feature = "postgres")]
     #[command(subcommand)]
     Db(DbCommand),
+    /// Run the HTTP verification service with its QR login page (build
+    /// with `--features serve`).
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
+    /// The phone simulator: a holder's keys, certificates and seals; scan a
+    /// QR code, sign and submit the answer (build with `--features serve`).
+    #[cfg(feature = "serve")]
+    #[command(subcommand)]
+    App(app::AppCommand),
 }
 
 /// `yzt db`.
@@ -350,6 +363,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Qr(c) => qr::run(c)?,
         Command::Bench(a) => bench::run(a)?,
         Command::Demo => demo::run()?,
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::run(a)?,
+        #[cfg(feature = "serve")]
+        Command::App(c) => app::run(c)?,
         #[cfg(feature = "postgres")]
         Command::Db(DbCommand::Migrate { url, schema }) => {
             use yizhengtong::store::postgres::{PgOptions, PgStore, redact_url};

@@ -1,0 +1,77 @@
+//! `yzt serve`: the HTTP verification service with its QR login page.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use yizhengtong::Error;
+use yizhengtong::serve::{Service, ServiceConfig};
+use yizhengtong::store::AnyStore;
+
+use crate::Failure;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The configuration file (JSON: platform code, name, callback host,
+    /// key and certificate, trusted CAs, CRLs; see the README).
+    #[arg(long)]
+    config: PathBuf,
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// `memory`, or a postgres:// URL (the build needs `--features postgres`).
+    #[arg(long, default_value = "memory")]
+    backend: String,
+    /// Worker threads (default: the number of cores).
+    #[arg(long)]
+    workers: Option<usize>,
+}
+
+pub fn run(a: ServeArgs) -> Result<(), Failure> {
+    let (config, base) = ServiceConfig::from_file(&a.config)?;
+    let loaded = config.load(&base)?;
+    let store = AnyStore::open(&a.backend)?;
+    let service = Arc::new(Service::new(loaded, store)?);
+    let workers = a
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers.max(1))
+        .enable_all()
+        .build()
+        .map_err(|e| Error::param("server", e.to_string()))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&a.listen)
+            .await
+            .map_err(|e| Error::param("listen", format!("{}: {e}", a.listen)))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::param("listen", e.to_string()))?;
+        eprintln!(
+            "{}",
+            serde_json::json!({
+                "event": "listening",
+                "url": format!("http://{addr}"),
+                "platform_code": service.verifier().config().platform_code,
+                "backend": a.backend_redacted(),
+            })
+        );
+        yizhengtong::serve::serve(listener, service, yizhengtong::serve::shutdown_signal()).await?;
+        eprintln!("{}", serde_json::json!({"event": "stopped"}));
+        Ok::<(), Error>(())
+    })?;
+    Ok(())
+}
+
+impl ServeArgs {
+    fn backend_redacted(&self) -> String {
+        #[cfg(feature = "postgres")]
+        {
+            yizhengtong::store::postgres::redact_url(&self.backend)
+        }
+        #[cfg(not(feature = "postgres"))]
+        {
+            self.backend.clone()
+        }
+    }
+}

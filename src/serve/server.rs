@@ -1,0 +1,1135 @@
+//! The service: configuration, routes, handlers, the middleware that
+//! bounds, times and logs every request, and graceful shutdown.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use base64ct::{Base64, Encoding};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use zeroize::Zeroizing;
+
+use crate::cert::chain::{VerifyOptions, verify_chain};
+use crate::cert::{Certificate, Crl, IntendedUse};
+use crate::crypto::{DEFAULT_USER_ID, PrivateKey, PublicKey, Signature};
+use crate::error::{Error, Result};
+use crate::qr::{
+    Action, Outcome, QrStore, QuotaKey, Request as QrRequest, Verification, Verifier,
+    VerifierConfig, holder_of,
+};
+use crate::seal::{Seal, SealSignature, SealVerifyOptions, verify_seal, verify_signature};
+use crate::store::AnyStore;
+use crate::verify::KeyCache;
+
+/// Largest request body accepted (a seal response with its image, in base64).
+pub const MAX_BODY_BYTES: usize = 4 << 20;
+/// Default time a request may take before it is answered 503.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Transactions whose status is kept at most; beyond it, the oldest
+/// expired ones are dropped first.
+const MAX_STATUSES: usize = 200_000;
+/// How long a finished transaction's status stays readable after expiry.
+const STATUS_GRACE_SECS: u64 = 600;
+/// Largest message accepted by `/v1/verify`.
+const MAX_VERIFY_MESSAGE: usize = 1 << 20;
+
+/// The login page.
+const LOGIN_PAGE: &str = include_str!("login.html");
+/// The OpenAPI document of the routes.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+// ---- configuration ----------------------------------------------------------
+
+/// A package opened at start-up (memory backend only: a database's
+/// packages are the workflows' business).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaConfig {
+    /// The holder: ID number or credit code.
+    pub holder: String,
+    /// `ca` or `seal`.
+    pub institution: String,
+    /// Uses.
+    pub uses: u64,
+}
+
+/// The configuration file (JSON). Paths are relative to the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// The platform's 11-character system code.
+    pub platform_code: String,
+    /// Its name, as the apps' registry shows it.
+    pub platform_name: String,
+    /// Where apps submit responses (`host[:port]`, as in the QR code).
+    pub callback_host: String,
+    /// The key that signs challenges (PEM or DER; encrypted PKCS#8 with
+    /// the password from the environment variable `platform_key_password_env`).
+    pub platform_key: PathBuf,
+    /// The variable holding the platform key's password, if encrypted.
+    #[serde(default)]
+    pub platform_key_password_env: Option<String>,
+    /// The platform's certificate (the apps' registry holds the same).
+    pub platform_cert: PathBuf,
+    /// The mutually recognised CAs.
+    pub anchors: Vec<PathBuf>,
+    /// Intermediate CA certificates.
+    #[serde(default)]
+    pub intermediates: Vec<PathBuf>,
+    /// CRLs (read at start).
+    #[serde(default)]
+    pub crls: Vec<PathBuf>,
+    /// Challenge lifetime in seconds (default 120).
+    #[serde(default)]
+    pub lifetime_secs: Option<u64>,
+    /// Request timeout in seconds (default 10).
+    #[serde(default)]
+    pub request_timeout_secs: Option<u64>,
+    /// Packages opened at start (memory backend only).
+    #[serde(default)]
+    pub quotas: Vec<QuotaConfig>,
+}
+
+fn read_file(base: &Path, p: &Path, what: &str) -> Result<Vec<u8>> {
+    let path = base.join(p);
+    std::fs::read(&path)
+        .map_err(|e| Error::param(what_static(what), format!("{}: {e}", path.display())))
+}
+
+/// Error fields are `&'static str`; the configuration's field names are.
+fn what_static(what: &str) -> &'static str {
+    match what {
+        "platform_key" => "platform_key",
+        "platform_cert" => "platform_cert",
+        "anchors" => "anchors",
+        "intermediates" => "intermediates",
+        "crls" => "crls",
+        _ => "configuration",
+    }
+}
+
+/// What the configuration file describes, loaded.
+pub struct Loaded {
+    /// The verifier's configuration.
+    pub verifier: VerifierConfig,
+    /// The platform's certificate.
+    pub platform_cert: Certificate,
+    /// Packages to open.
+    pub quotas: Vec<QuotaConfig>,
+    /// The request timeout.
+    pub request_timeout: Duration,
+}
+
+impl ServiceConfig {
+    /// Read a configuration file.
+    pub fn from_file(path: &Path) -> Result<(Self, PathBuf)> {
+        let text = std::fs::read(path)
+            .map_err(|e| Error::param("config", format!("{}: {e}", path.display())))?;
+        let config: Self = serde_json::from_slice(&text)
+            .map_err(|e| Error::param("config", format!("{}: {e}", path.display())))?;
+        let base = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok((config, base))
+    }
+
+    /// Load the keys, certificates and CRLs it names (relative to `base`).
+    pub fn load(&self, base: &Path) -> Result<Loaded> {
+        let key_bytes = Zeroizing::new(read_file(base, &self.platform_key, "platform_key")?);
+        let platform_key = match &self.platform_key_password_env {
+            Some(var) => {
+                let pw = Zeroizing::new(std::env::var(var).map_err(|_| {
+                    Error::param("platform_key_password_env", format!("{var} is not set"))
+                })?);
+                PrivateKey::from_any_with_password(&key_bytes, pw.as_bytes())?
+            }
+            None => PrivateKey::from_any(&key_bytes)?,
+        };
+        let platform_cert =
+            Certificate::from_any(&read_file(base, &self.platform_cert, "platform_cert")?)?;
+        if platform_key.public_key() != *platform_cert.public_key() {
+            return Err(Error::KeyMismatch);
+        }
+        let certs = |list: &[PathBuf], what: &str| -> Result<Vec<Certificate>> {
+            list.iter()
+                .map(|p| Certificate::from_any(&read_file(base, p, what)?))
+                .collect()
+        };
+        let anchors = certs(&self.anchors, "anchors")?;
+        if anchors.is_empty() {
+            return Err(Error::param("anchors", "at least one trusted CA"));
+        }
+        let mut verifier = VerifierConfig::new(
+            &self.platform_code,
+            &self.platform_name,
+            &self.callback_host,
+            platform_key,
+            anchors,
+        );
+        verifier.intermediates = certs(&self.intermediates, "intermediates")?;
+        verifier.crls = self
+            .crls
+            .iter()
+            .map(|p| Crl::from_any(&read_file(base, p, "crls")?))
+            .collect::<Result<_>>()?;
+        if let Some(s) = self.lifetime_secs {
+            if s == 0 || s > 3600 {
+                return Err(Error::param("lifetime_secs", "1 to 3600"));
+            }
+            verifier.lifetime = Duration::from_secs(s);
+        }
+        let request_timeout = match self.request_timeout_secs {
+            Some(0) => return Err(Error::param("request_timeout_secs", "at least 1")),
+            Some(s) => Duration::from_secs(s.min(300)),
+            None => DEFAULT_REQUEST_TIMEOUT,
+        };
+        for q in &self.quotas {
+            if q.institution != "ca" && q.institution != "seal" {
+                return Err(Error::param("quotas", "institution is `ca` or `seal`"));
+            }
+        }
+        Ok(Loaded {
+            verifier,
+            platform_cert,
+            quotas: self.quotas.clone(),
+            request_timeout,
+        })
+    }
+}
+
+// ---- state ------------------------------------------------------------------
+
+/// Where a transaction stands, as the login page sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Pending,
+    Scanned,
+    Authorised,
+    Refused,
+}
+
+struct TxStatus {
+    action: Action,
+    issued_at: u64,
+    expires_at: u64,
+    stage: Stage,
+    /// Who authorised, or why it was refused, and what it handed over
+    /// (no secrets).
+    detail: Value,
+    /// The decrypt action's document key, until fetched once.
+    document_key: Option<Zeroizing<Vec<u8>>>,
+}
+
+/// The running service's state.
+pub struct Service {
+    verifier: Verifier<AnyStore>,
+    platform_cert: Certificate,
+    statuses: Mutex<HashMap<[u8; 16], TxStatus>>,
+    keys: KeyCache,
+    backend: String,
+    request_timeout: Duration,
+}
+
+type Shared = Arc<Service>;
+
+fn unix(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Service {
+    /// A service over `store` (opened by the caller: `AnyStore::open`).
+    pub fn new(loaded: Loaded, store: AnyStore) -> Result<Self> {
+        let backend = store.describe();
+        let memory = matches!(store, AnyStore::Memory(_));
+        let verifier = Verifier::new(loaded.verifier, store)?;
+        if !loaded.quotas.is_empty() && !memory {
+            return Err(Error::param(
+                "quotas",
+                "packages in the configuration are for the memory backend; a database's packages come from its workflows",
+            ));
+        }
+        for q in &loaded.quotas {
+            let key = QuotaKey {
+                holder: q.holder.clone(),
+                platform: verifier.config().platform_code.clone(),
+                institution: if q.institution == "seal" {
+                    "seal"
+                } else {
+                    "ca"
+                },
+            };
+            verifier.store().set_quota(&key, q.uses)?;
+        }
+        Ok(Self {
+            verifier,
+            platform_cert: loaded.platform_cert,
+            statuses: Mutex::new(HashMap::new()),
+            keys: KeyCache::new(10_000),
+            backend,
+            request_timeout: loaded.request_timeout,
+        })
+    }
+
+    /// The verifier.
+    pub fn verifier(&self) -> &Verifier<AnyStore> {
+        &self.verifier
+    }
+
+    fn statuses(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 16], TxStatus>> {
+        self.statuses.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn remember(&self, tid: [u8; 16], status: TxStatus) {
+        let now = unix(SystemTime::now());
+        let mut map = self.statuses();
+        if map.len() >= MAX_STATUSES {
+            map.retain(|_, s| s.expires_at + STATUS_GRACE_SECS > now);
+            if map.len() >= MAX_STATUSES {
+                // Still full of live codes: drop the oldest.
+                if let Some(oldest) = map.iter().min_by_key(|(_, s)| s.issued_at).map(|(k, _)| *k) {
+                    map.remove(&oldest);
+                }
+            }
+        }
+        map.insert(tid, status);
+    }
+}
+
+// ---- errors -----------------------------------------------------------------
+
+/// A request refused before any verification: HTTP status, a stable code
+/// and a message.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn bad(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: message.into(),
+        }
+    }
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let (status, code) = match &e {
+            Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            Error::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+            _ => (StatusCode::BAD_REQUEST, "bad_request"),
+        };
+        Self::new(status, code, e.to_string())
+    }
+}
+
+fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({"error": {"status": status.as_u16(), "code": code, "message": message}});
+    (status, json_response(&body)).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        error_body(self.status, self.code, &self.message)
+    }
+}
+
+type ApiResult = std::result::Result<Response, ApiError>;
+
+fn json_response(v: &Value) -> Response {
+    raw_json(StatusCode::OK, v.to_string())
+}
+
+fn raw_json(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+// ---- request fields -----------------------------------------------------------
+
+fn parse_body(body: &Bytes) -> std::result::Result<serde_json::Map<String, Value>, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::bad(
+            "the body is empty; a JSON object is expected",
+        ));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ApiError::bad("the body must be a JSON object")),
+        Err(e) => Err(ApiError::bad(format!("the body is not JSON: {e}"))),
+    }
+}
+
+fn opt_str<'a>(
+    m: &'a serde_json::Map<String, Value>,
+    field: &str,
+) -> std::result::Result<Option<&'a str>, ApiError> {
+    match m.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::bad(format!("{field}: a string is expected"))),
+    }
+}
+
+fn req_str<'a>(
+    m: &'a serde_json::Map<String, Value>,
+    field: &str,
+) -> std::result::Result<&'a str, ApiError> {
+    opt_str(m, field)?.ok_or_else(|| ApiError::bad(format!("{field} is missing")))
+}
+
+fn b64(field: &str, text: &str) -> std::result::Result<Vec<u8>, ApiError> {
+    let cleaned: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    Base64::decode_vec(&cleaned).map_err(|_| ApiError::bad(format!("{field}: not standard base64")))
+}
+
+/// A certificate, key or other object: PEM text as is, else base64 DER.
+fn pem_or_b64(field: &str, text: &str) -> std::result::Result<Vec<u8>, ApiError> {
+    if text.trim_start().starts_with("-----BEGIN") {
+        Ok(text.as_bytes().to_vec())
+    } else {
+        b64(field, text)
+    }
+}
+
+fn opt_time(
+    m: &serde_json::Map<String, Value>,
+    field: &str,
+) -> std::result::Result<SystemTime, ApiError> {
+    match m.get(field) {
+        None | Some(Value::Null) => Ok(SystemTime::now()),
+        Some(v) => v
+            .as_u64()
+            .filter(|s| *s < 253_402_300_800)
+            .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s))
+            .ok_or_else(|| ApiError::bad(format!("{field}: Unix seconds expected"))),
+    }
+}
+
+fn tid_in(text: &str) -> std::result::Result<[u8; 16], ApiError> {
+    crate::hex::decode(text)
+        .ok()
+        .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{text:?} is not a transaction id (32 hex digits)"),
+            )
+        })
+}
+
+/// Run blocking work (verification, the store) off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> std::result::Result<T, ApiError> + Send + 'static,
+) -> std::result::Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("worker failed: {e}"),
+        )
+    })?
+}
+
+// ---- handlers ------------------------------------------------------------------
+
+async fn issue(State(s): State<Shared>, body: Bytes) -> ApiResult {
+    let m = parse_body(&body)?;
+    let action: Action = req_str(&m, "action")?
+        .parse()
+        .map_err(|e: Error| ApiError::bad(format!("action: {e}")))?;
+    let digest = |m: &serde_json::Map<String, Value>| -> std::result::Result<[u8; 32], ApiError> {
+        let hex = req_str(m, "digest")?;
+        crate::hex::decode(hex)
+            .ok()
+            .and_then(|d| <[u8; 32]>::try_from(d.as_slice()).ok())
+            .ok_or_else(|| ApiError::bad("digest: 64 hex digits (SM3) expected"))
+    };
+    let data: Option<Vec<u8>> = match action {
+        Action::Decrypt => Some(b64("envelope", req_str(&m, "envelope")?)?),
+        Action::MsgSign => Some(b64("message", req_str(&m, "message")?)?),
+        _ => None,
+    };
+    let dg = match action {
+        Action::Seal | Action::FileSign => Some(digest(&m)?),
+        _ => None,
+    };
+    let s2 = Arc::clone(&s);
+    let challenge = blocking(move || {
+        let request = match action {
+            Action::Login => QrRequest::Login,
+            Action::Encrypt => QrRequest::Encrypt,
+            Action::Seal => QrRequest::Seal {
+                digest: dg.unwrap_or_default(),
+            },
+            Action::FileSign => QrRequest::FileSign {
+                digest: dg.unwrap_or_default(),
+            },
+            Action::Decrypt => QrRequest::Decrypt {
+                envelope: data.as_deref().unwrap_or_default(),
+            },
+            Action::MsgSign => QrRequest::MsgSign {
+                message: data.as_deref().unwrap_or_default(),
+            },
+        };
+        Ok(s2
+            .verifier
+            .issue(request, SystemTime::now(), &mut rand::rng())?)
+    })
+    .await?;
+    s.remember(
+        challenge.transaction_id,
+        TxStatus {
+            action,
+            issued_at: challenge.issued_at,
+            expires_at: challenge.expires_at,
+            stage: Stage::Pending,
+            detail: Value::Null,
+            document_key: None,
+        },
+    );
+    let tid = challenge.transaction_hex();
+    let body = json!({
+        "transaction": tid,
+        "action": action.name(),
+        "text": challenge.to_text(),
+        "svg": challenge.to_svg()?,
+        "issued_at": challenge.issued_at,
+        "expires_at": challenge.expires_at,
+        "callback": format!("http://{}/v1/qr/{tid}/response", challenge.callback_host),
+    });
+    Ok(raw_json(StatusCode::CREATED, body.to_string()))
+}
+
+fn status_json(tid: &str, st: &TxStatus, now: u64) -> Value {
+    let state = match st.stage {
+        Stage::Pending | Stage::Scanned if now >= st.expires_at => "expired",
+        Stage::Pending => "pending",
+        Stage::Scanned => "scanned",
+        Stage::Authorised => "authorised",
+        Stage::Refused => "refused",
+    };
+    let mut v = json!({
+        "transaction": tid,
+        "action": st.action.name(),
+        "state": state,
+        "issued_at": st.issued_at,
+        "expires_at": st.expires_at,
+    });
+    if let (Value::Object(o), Value::Object(d)) = (&mut v, &st.detail) {
+        for (k, val) in d {
+            o.insert(k.clone(), val.clone());
+        }
+    }
+    v
+}
+
+async fn status(State(s): State<Shared>, UrlPath(tid): UrlPath<String>) -> ApiResult {
+    let id = tid_in(&tid)?;
+    let now = unix(SystemTime::now());
+    let map = s.statuses();
+    let st = map.get(&id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no QR code {tid} was issued here (or it was forgotten after expiry)"),
+        )
+    })?;
+    Ok(json_response(&status_json(&tid, st, now)))
+}
+
+async fn scanned(State(s): State<Shared>, UrlPath(tid): UrlPath<String>) -> ApiResult {
+    let id = tid_in(&tid)?;
+    let now = unix(SystemTime::now());
+    let mut map = s.statuses();
+    let st = map.get_mut(&id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no QR code {tid} was issued here"),
+        )
+    })?;
+    if st.stage == Stage::Pending && now < st.expires_at {
+        st.stage = Stage::Scanned;
+    }
+    Ok(json_response(&status_json(&tid, st, now)))
+}
+
+fn identity_json(v: &Verification, member: &str, enterprise: Option<&str>) -> Value {
+    let cert = v.certificate.as_ref();
+    json!({
+        "name": cert.and_then(Certificate::common_name),
+        "member": member,
+        "enterprise": enterprise,
+        "enterprise_name": enterprise.and(cert.and_then(Certificate::organization)),
+        "holder": cert.map(holder_of),
+        "certificate_serial": cert.map(Certificate::serial_hex),
+        "certificate_subject": cert.map(Certificate::subject),
+        "remaining": v.remaining,
+    })
+}
+
+fn outcome_json(o: &Option<Outcome>) -> (Value, Option<Zeroizing<Vec<u8>>>) {
+    let enc = |b: &[u8]| Value::String(Base64::encode_string(b));
+    match o {
+        Some(Outcome::Seal(sig)) => (json!({"seal_signature": enc(&sig.raw)}), None),
+        Some(Outcome::EncryptionCertificate(c)) => {
+            (json!({"encryption_certificate": enc(c.der())}), None)
+        }
+        Some(Outcome::FileSignature(s)) => (json!({"file_signature": enc(s)}), None),
+        Some(Outcome::MessageSignature(s)) => (json!({"message_signature": enc(s)}), None),
+        Some(Outcome::DocumentKey(k)) => (
+            json!({"document_key": "held for POST /v1/decrypt-envelope (once)"}),
+            Some(k.clone()),
+        ),
+        Some(Outcome::Login) | None => (Value::Null, None),
+    }
+}
+
+async fn response(
+    State(s): State<Shared>,
+    UrlPath(tid): UrlPath<String>,
+    body: Bytes,
+) -> ApiResult {
+    let id = tid_in(&tid)?;
+    let m = parse_body(&body)?;
+    let der = b64("response", req_str(&m, "response")?)?;
+    if der.len() > crate::qr::response::MAX_RESPONSE_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "response: larger than a response can be",
+        ));
+    }
+    // A response for another QR code is refused before it is verified,
+    // so it consumes nothing.
+    let statement = crate::qr::Response::from_der(&der).ok();
+    if let Some(r) = &statement {
+        if r.statement.transaction_id != id {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "wrong_transaction",
+                format!(
+                    "the response answers QR code {}, not {tid}",
+                    crate::hex::encode(&r.statement.transaction_id)
+                ),
+            ));
+        }
+    }
+    let s2 = Arc::clone(&s);
+    let verification = blocking(move || Ok(s2.verifier.verify(&der, SystemTime::now()))).await?;
+    if let Some(r) = &statement {
+        let mut map = s.statuses();
+        if let Some(st) = map.get_mut(&id) {
+            // The first verdict on a code is final: a replay refused later
+            // does not undo a login, and nothing accepts a refused code.
+            if matches!(st.stage, Stage::Pending | Stage::Scanned) {
+                if verification.accepted() {
+                    st.stage = Stage::Authorised;
+                    let (outcome, key) = outcome_json(&verification.outcome);
+                    st.detail = json!({
+                        "identity": identity_json(
+                            &verification,
+                            &r.statement.member,
+                            r.statement.enterprise.as_deref()
+                        ),
+                        "outcome": outcome,
+                    });
+                    st.document_key = key;
+                } else {
+                    st.stage = Stage::Refused;
+                    st.detail = json!({"refusal": {
+                        "code": verification.reason.code(),
+                        "reason": verification.reason.name(),
+                        "detail": verification.detail,
+                    }});
+                }
+            }
+        }
+    }
+    Ok(raw_json(StatusCode::OK, verification.answer_json()))
+}
+
+async fn decrypt_envelope(State(s): State<Shared>, body: Bytes) -> ApiResult {
+    let m = parse_body(&body)?;
+    let tid = req_str(&m, "transaction")?.to_string();
+    let id = tid_in(&tid)?;
+    let mut map = s.statuses();
+    let st = map.get_mut(&id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no QR code {tid} was issued here"),
+        )
+    })?;
+    if st.action != Action::Decrypt {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "wrong_action",
+            format!("{tid} is a {} code, not decrypt", st.action.name()),
+        ));
+    }
+    if st.stage != Stage::Authorised {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_authorised",
+            format!("{tid} has not been authorised"),
+        ));
+    }
+    let key = st.document_key.take().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::GONE,
+            "already_taken",
+            "the document key was handed over before; it is kept only until then",
+        )
+    })?;
+    Ok(json_response(&json!({
+        "transaction": tid,
+        "document_key": Base64::encode_string(&key),
+    })))
+}
+
+fn verify_answer(ok: bool, msg: &str) -> Response {
+    raw_json(
+        StatusCode::OK,
+        json!({
+            "code": 200,
+            "success": true,
+            "data": {"verifySignatureResult": ok},
+            "msg": msg,
+            "errorCode": if ok { "" } else { "signature_mismatch" },
+        })
+        .to_string(),
+    )
+}
+
+async fn verify_message(State(s): State<Shared>, body: Bytes) -> ApiResult {
+    let m = parse_body(&body)?;
+    let message = b64("message", req_str(&m, "message")?)?;
+    if message.len() > MAX_VERIFY_MESSAGE {
+        return Err(ApiError::bad(format!(
+            "message: at most {MAX_VERIFY_MESSAGE} bytes; send the SM3 digest's signature flow instead"
+        )));
+    }
+    let sig_bytes = b64("signature", req_str(&m, "signature")?)?;
+    let signature = Signature::from_der_or_raw(&sig_bytes)?;
+    let public: PublicKey = match (opt_str(&m, "certificate")?, opt_str(&m, "public_key")?) {
+        (Some(c), None) => *Certificate::from_any(&pem_or_b64("certificate", c)?)?.public_key(),
+        (None, Some(k)) => PublicKey::from_any(&pem_or_b64("public_key", k)?)?,
+        _ => {
+            return Err(ApiError::bad(
+                "exactly one of certificate and public_key is expected",
+            ));
+        }
+    };
+    let user_id = opt_str(&m, "user_id")?
+        .map(|u| u.as_bytes().to_vec())
+        .unwrap_or_else(|| DEFAULT_USER_ID.to_vec());
+    let s2 = Arc::clone(&s);
+    blocking(
+        move || match s2.keys.verify(&public, &user_id, &message, &signature) {
+            Ok(()) => Ok(verify_answer(true, "")),
+            Err(e) if e.is_signature_mismatch() => {
+                Ok(verify_answer(false, "the signature does not verify"))
+            }
+            Err(e) => Err(e.into()),
+        },
+    )
+    .await
+}
+
+async fn cert_verify(State(s): State<Shared>, body: Bytes) -> ApiResult {
+    let m = parse_body(&body)?;
+    let cert = Certificate::from_any(&pem_or_b64("certificate", req_str(&m, "certificate")?)?)?;
+    let at = opt_time(&m, "at")?;
+    let usage = match opt_str(&m, "usage")?.unwrap_or("any") {
+        "any" => IntendedUse::Any,
+        "signature" => IntendedUse::Signature,
+        "encryption" => IntendedUse::Encryption,
+        other => {
+            return Err(ApiError::bad(format!(
+                "usage: {other:?}; any, signature or encryption"
+            )));
+        }
+    };
+    let mut extra = Vec::new();
+    if let Some(list) = m.get("intermediates") {
+        let arr = list
+            .as_array()
+            .ok_or_else(|| ApiError::bad("intermediates: an array of certificates"))?;
+        if arr.len() > 16 {
+            return Err(ApiError::bad("intermediates: at most 16"));
+        }
+        for (i, c) in arr.iter().enumerate() {
+            let text = c
+                .as_str()
+                .ok_or_else(|| ApiError::bad(format!("intermediates[{i}]: a string")))?;
+            extra.push(Certificate::from_any(&pem_or_b64("intermediates", text)?)?);
+        }
+    }
+    let s2 = Arc::clone(&s);
+    blocking(move || {
+        let config = s2.verifier.config();
+        let mut inter = config.intermediates.clone();
+        inter.extend(extra);
+        let opts = VerifyOptions {
+            at,
+            usage,
+            crls: &config.crls,
+            status: config.status.as_deref().map(|x| x as _),
+            require_revocation_check: false,
+        };
+        let mut v = json!({
+            "subject": cert.subject(),
+            "serial": cert.serial_hex(),
+            "not_before": unix(cert.not_before()),
+            "not_after": unix(cert.not_after()),
+            "at": unix(at),
+        });
+        match verify_chain(&cert, &inter, &config.anchors, &opts) {
+            Ok(chain) => {
+                v["valid"] = Value::Bool(true);
+                v["chain"] = chain
+                    .certificates
+                    .iter()
+                    .map(|c| Value::String(c.subject()))
+                    .collect();
+            }
+            Err(Error::Certificate {
+                index,
+                check,
+                detail,
+                ..
+            }) => {
+                v["valid"] = Value::Bool(false);
+                v["failure"] = json!({
+                    "index": index,
+                    "check": format!("{check:?}"),
+                    "detail": format!("{check}: {detail}"),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(json_response(&v))
+    })
+    .await
+}
+
+async fn seal_verify(State(s): State<Shared>, body: Bytes) -> ApiResult {
+    let m = parse_body(&body)?;
+    let document = opt_str(&m, "document")?
+        .map(|d| b64("document", d))
+        .transpose()?;
+    let signature = opt_str(&m, "signature")?
+        .map(|d| b64("signature", d))
+        .transpose()?;
+    let seal = opt_str(&m, "seal")?.map(|d| b64("seal", d)).transpose()?;
+    let at = opt_time(&m, "at")?;
+    let s2 = Arc::clone(&s);
+    blocking(move || {
+        let config = s2.verifier.config();
+        let opts = SealVerifyOptions {
+            anchors: &config.anchors,
+            intermediates: &config.intermediates,
+            crls: &config.crls,
+            status: config.status.as_deref().map(|x| x as _),
+        };
+        let (kind, report) = match (signature, seal) {
+            (Some(sig), None) => {
+                let sig = SealSignature::from_der(&sig)?;
+                (
+                    "signature",
+                    verify_signature(&sig, document.as_deref(), &opts),
+                )
+            }
+            (None, Some(seal)) => {
+                if document.is_some() {
+                    return Err(ApiError::bad("document: only with a signature"));
+                }
+                ("seal", verify_seal(&Seal::from_der(&seal)?, at, &opts))
+            }
+            _ => {
+                return Err(ApiError::bad(
+                    "exactly one of signature and seal is expected",
+                ));
+            }
+        };
+        let mut v = serde_json::to_value(&report).map_err(|e| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        })?;
+        v["kind"] = Value::String(kind.into());
+        Ok(json_response(&v))
+    })
+    .await
+}
+
+async fn healthz(State(s): State<Shared>) -> Response {
+    json_response(&json!({
+        "status": "ok",
+        "backend": s.backend,
+        "platform_code": s.verifier.config().platform_code,
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+async fn openapi() -> Response {
+    raw_json(StatusCode::OK, OPENAPI.to_string())
+}
+
+async fn login_page(State(s): State<Shared>) -> Response {
+    let config = s.verifier.config();
+    let html = LOGIN_PAGE
+        .replace("{{PLATFORM_NAME}}", &html_escape(&config.platform_name))
+        .replace("{{PLATFORM_CODE}}", &html_escape(&config.platform_code))
+        .replace(
+            "{{PLATFORM_SERIAL}}",
+            &html_escape(&s.platform_cert.serial_hex()),
+        );
+    let mut r = html.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+async fn not_found() -> Response {
+    error_body(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such route; see /openapi.json",
+    )
+}
+
+// ---- routes and middleware ------------------------------------------------------
+
+/// Every route: method, path (OpenAPI syntax) and handler. The router is
+/// built from this table and the OpenAPI test compares it with the
+/// document.
+pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Shared>)> {
+    vec![
+        ("GET", "/", get(login_page)),
+        ("GET", "/healthz", get(healthz)),
+        ("GET", "/openapi.json", get(openapi)),
+        ("POST", "/v1/qr", post(issue)),
+        ("GET", "/v1/qr/{tid}", get(status)),
+        ("POST", "/v1/qr/{tid}/scanned", post(scanned)),
+        ("POST", "/v1/qr/{tid}/response", post(response)),
+        ("POST", "/v1/verify", post(verify_message)),
+        ("POST", "/v1/cert/verify", post(cert_verify)),
+        ("POST", "/v1/seal/verify", post(seal_verify)),
+        ("POST", "/v1/decrypt-envelope", post(decrypt_envelope)),
+    ]
+}
+
+/// Bound each request in time, turn the framework's plain-text refusals
+/// (405, 413, a bad path) into JSON errors, and log one JSON line per
+/// request (no bodies, no keys: method, path, status, milliseconds).
+async fn frame(State(s): State<Shared>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let mut resp = match tokio::time::timeout(s.request_timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => error_body(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took too long; nothing was changed by this answer",
+        ),
+    };
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
+        let code = match status {
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            _ if status.is_server_error() => "internal",
+            _ => "bad_request",
+        };
+        let text =
+            axum::body::to_bytes(std::mem::replace(resp.body_mut(), Body::empty()), 64 * 1024)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+        let message = if text.is_empty() {
+            status.canonical_reason().unwrap_or("refused").to_string()
+        } else {
+            text
+        };
+        resp = error_body(status, code, &message);
+    }
+    let line = json!({
+        "time": crate::time::format_rfc3339(SystemTime::now()),
+        "method": method.as_str(),
+        "path": path,
+        "status": resp.status().as_u16(),
+        "ms": (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0,
+    });
+    eprintln!("{line}");
+    resp
+}
+
+/// The router over a service.
+pub fn router(service: Arc<Service>) -> Router {
+    let mut r = Router::new();
+    for (_, path, handler) in routes() {
+        r = r.route(path, handler);
+    }
+    r.fallback(not_found)
+        .layer(middleware::from_fn_with_state(Arc::clone(&service), frame))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(service)
+}
+
+/// Serve on `listener` until `shutdown` completes, then finish the
+/// requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    service: Arc<Service>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    axum::serve(listener, router(service))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| Error::param("server", e.to_string()))
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// A service running on its own threads (for tests, benchmarks and
+/// embedding): its address, and a handle that stops it.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+impl Running {
+    /// The base URL, `http://addr`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stop gracefully and wait.
+    pub fn stop(mut self) -> Result<()> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Result<()> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .map_err(|_| Error::param("server", "the server thread panicked"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+/// Start `service` on `listen` (port 0 picks one) with `workers` threads.
+pub fn spawn(service: Arc<Service>, listen: &str, workers: usize) -> Result<Running> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers.max(1))
+        .enable_all()
+        .build()
+        .map_err(|e| Error::param("server", e.to_string()))?;
+    let std_listener = std::net::TcpListener::bind(listen)
+        .map_err(|e| Error::param("listen", format!("{listen}: {e}")))?;
+    std_listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::param("listen", e.to_string()))?;
+    let addr = std_listener
+        .local_addr()
+        .map_err(|e| Error::param("listen", e.to_string()))?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(std_listener)
+                .map_err(|e| Error::param("listen", e.to_string()))?;
+            serve(listener, service, async {
+                let _ = rx.await;
+            })
+            .await
+        })
+    });
+    Ok(Running {
+        addr,
+        stop: Some(tx),
+        thread: Some(thread),
+    })
+}

@@ -1,0 +1,753 @@
+//! The HTTP verification service on a loopback port: the OpenAPI document
+//! against the routes, every route through success and refusal, the QR
+//! flow for every action as the login page and the app see it, replays,
+//! expiry, and the JSON error for each kind of bad request.
+#![cfg(feature = "serve")]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use base64ct::{Base64, Encoding};
+use serde_json::{Value, json};
+use yizhengtong::cert::*;
+use yizhengtong::crypto::{CiphertextFormat, DEFAULT_USER_ID, PrivateKey, sm3};
+use yizhengtong::qr::*;
+use yizhengtong::seal::{Seal, SealKind, SealRequest, SealVersion, make_seal};
+use yizhengtong::serve::client::{self, HttpResponse};
+use yizhengtong::serve::{OPENAPI, Running, Service, ServiceConfig, routes, spawn};
+use yizhengtong::store::AnyStore;
+
+const CODE: &str = "C1100005553";
+const NAME: &str = "新疆公共资源交易平台";
+const T: Duration = Duration::from_secs(10);
+const ID: &str = "11010519491231002X";
+
+struct World {
+    _dir: common::Work,
+    server: Running,
+    registry: PlatformRegistry,
+    sign_key: PrivateKey,
+    sign_cert: Certificate,
+    enc_key: PrivateKey,
+    enc_cert: Certificate,
+    stranger_cert: Certificate,
+    seal: Seal,
+}
+
+fn pem(cert: &Certificate) -> String {
+    cert.to_pem()
+}
+
+/// A CA valid now, a platform, a holder with signing and encryption
+/// certificates and a seal, a configuration file, and the service on
+/// 127.0.0.1:0 with `lifetime` seconds per code.
+fn world(seed: u64, lifetime: u64) -> World {
+    let mut rng = common::test_rng(seed);
+    let now = SystemTime::now() - Duration::from_secs(86_400);
+    let root = CertificateAuthority::create_root(
+        PrivateKey::generate(&mut rng),
+        parse_dn("C=CN,O=Serve Test CA,CN=Serve Test Root").unwrap(),
+        now,
+        3650,
+        CaConfig::default(),
+        &mut rng,
+    )
+    .unwrap();
+    let root_cert = root.certificate().clone();
+    let mut ca = ManagedCa::new(root);
+    let mut issue = |holder: Holder, usage: CertUsage, key: &PrivateKey| {
+        let req = EndEntityRequest {
+            holder,
+            usage,
+            medium: Medium::Mobile,
+            public_key: key.public_key(),
+            not_before: now,
+            days: 365,
+        };
+        ca.issue(&req, now, &mut common::test_rng(seed + 7))
+            .unwrap()
+    };
+    let person = Holder::person("欧勇", ID).unwrap();
+    let sign_key = PrivateKey::generate(&mut rng);
+    let enc_key = PrivateKey::generate(&mut rng);
+    let platform_key = PrivateKey::generate(&mut rng);
+    let maker_key = PrivateKey::generate(&mut rng);
+    let sign_cert = issue(person.clone(), CertUsage::Sign, &sign_key);
+    let enc_cert = issue(person, CertUsage::Encrypt, &enc_key);
+    let platform_cert = issue(
+        Holder::enterprise(NAME, "9165010039960151X0").unwrap(),
+        CertUsage::Sign,
+        &platform_key,
+    );
+    let maker_cert = issue(
+        Holder::enterprise("印章制作中心", "9165010039960151X0").unwrap(),
+        CertUsage::Sign,
+        &maker_key,
+    );
+    // A certificate from another CA: untrusted here.
+    let other = CertificateAuthority::create_root(
+        PrivateKey::generate(&mut rng),
+        parse_dn("C=CN,O=Elsewhere,CN=Elsewhere Root").unwrap(),
+        now,
+        3650,
+        CaConfig::default(),
+        &mut rng,
+    )
+    .unwrap();
+    let stranger_cert = other.certificate().clone();
+    let seal = make_seal(
+        &SealRequest {
+            version: SealVersion::V4,
+            kind: SealKind::PersonalSeal,
+            name: "欧勇印".into(),
+            es_id: "1".into(),
+            vendor_id: "YZT".into(),
+            image: b"\x89PNG\r\n\x1a\nimage".to_vec(),
+            width_mm: 20,
+            height_mm: 20,
+            holder_certs: vec![sign_cert.clone()],
+            created: now,
+            valid_start: now,
+            valid_end: now + Duration::from_secs(300 * 86_400),
+            ext_datas: vec![],
+            time_stamp: None,
+        },
+        &maker_key,
+        &maker_cert,
+        &mut rng,
+    )
+    .unwrap();
+
+    let dir = common::Work::new(&format!("serve-{seed}"));
+    let write = |name: &str, data: &[u8]| std::fs::write(dir.0.join(name), data).unwrap();
+    write("root.pem", pem(&root_cert).as_bytes());
+    write("platform.pem", pem(&platform_cert).as_bytes());
+    write("platform.key.pem", platform_key.to_pkcs8_pem().as_bytes());
+    // The callback host is only known once the port is: bind first.
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = probe.local_addr().unwrap();
+    drop(probe);
+    let host = addr.to_string();
+    let config = json!({
+        "platform_code": CODE,
+        "platform_name": NAME,
+        "callback_host": host,
+        "platform_key": "platform.key.pem",
+        "platform_cert": "platform.pem",
+        "anchors": ["root.pem"],
+        "lifetime_secs": lifetime,
+        "quotas": [
+            {"holder": ID, "institution": "ca", "uses": 100},
+            {"holder": ID, "institution": "seal", "uses": 100}
+        ]
+    });
+    write("config.json", config.to_string().as_bytes());
+    let (cfg, base) = ServiceConfig::from_file(&dir.0.join("config.json")).unwrap();
+    let service =
+        Service::new(cfg.load(&base).unwrap(), AnyStore::open("memory").unwrap()).unwrap();
+    let server = spawn(Arc::new(service), &host, 2).unwrap();
+    let mut registry = PlatformRegistry::new();
+    registry
+        .add(PlatformEntry {
+            code: CODE.into(),
+            name: NAME.into(),
+            certificate: platform_cert,
+            callback_hosts: vec![host],
+        })
+        .unwrap();
+    World {
+        _dir: dir,
+        server,
+        registry,
+        sign_key,
+        sign_cert,
+        enc_key,
+        enc_cert,
+        stranger_cert,
+        seal,
+    }
+}
+
+impl World {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+    fn post(&self, path: &str, body: Value) -> HttpResponse {
+        client::post_json(&self.url(path), &body, T).unwrap()
+    }
+    fn get(&self, path: &str) -> HttpResponse {
+        client::get(&self.url(path), T).unwrap()
+    }
+    fn issue(&self, body: Value) -> Value {
+        let r = self.post("/v1/qr", body);
+        assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+        r.json().unwrap()
+    }
+    /// The app: scan the text and answer for the holder.
+    fn answer(&self, text: &str, input: ActionInput<'_>) -> Vec<u8> {
+        let now = SystemTime::now();
+        let (challenge, view) = scan(text, &self.registry, now).unwrap();
+        let identity = Identity {
+            member: "13800000000",
+            enterprise: None,
+            signing_cert: &self.sign_cert,
+            signing_key: &self.sign_key,
+            encryption_cert: Some(&self.enc_cert),
+            encryption_key: Some(&self.enc_key),
+        };
+        respond(
+            &challenge,
+            &view,
+            &identity,
+            input,
+            now,
+            &mut common::test_rng(3),
+        )
+        .unwrap()
+        .to_der()
+    }
+    fn submit(&self, tid: &str, der: &[u8]) -> HttpResponse {
+        self.post(
+            &format!("/v1/qr/{tid}/response"),
+            json!({"response": Base64::encode_string(der)}),
+        )
+    }
+}
+
+fn accepted(r: &HttpResponse) -> (bool, i64) {
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json().unwrap();
+    (
+        v["data"]["verifySignatureResult"].as_bool().unwrap(),
+        v["data"]["reasonCode"].as_i64().unwrap(),
+    )
+}
+
+/// The error body every refused request carries.
+fn error_code(r: &HttpResponse, status: u16) -> String {
+    assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.body));
+    assert!(
+        r.content_type
+            .as_deref()
+            .is_some_and(|c| c.starts_with("application/json")),
+        "{:?}",
+        r.content_type
+    );
+    let v = r.json().unwrap();
+    assert_eq!(v["error"]["status"], status);
+    assert!(!v["error"]["message"].as_str().unwrap().is_empty());
+    v["error"]["code"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn openapi_document_matches_the_routes() {
+    let doc: Value = serde_json::from_str(OPENAPI).unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            documented.push((method.to_uppercase(), path.clone()));
+            assert!(op["operationId"].is_string(), "{method} {path}");
+            assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()));
+            // Every path parameter is declared.
+            for part in path.split('/').filter(|p| p.starts_with('{')) {
+                let name = part.trim_matches(|c| c == '{' || c == '}');
+                assert!(
+                    op["parameters"]
+                        .as_array()
+                        .is_some_and(|ps| ps.iter().any(|p| p["name"] == name)),
+                    "{method} {path}: parameter {name}"
+                );
+            }
+        }
+    }
+    let mut served: Vec<(String, String)> = routes()
+        .into_iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    documented.sort();
+    served.sort();
+    assert_eq!(documented, served);
+    // Every $ref resolves.
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "$ref" {
+                        out.push(x.as_str().unwrap().to_string());
+                    } else {
+                        refs(x, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let ptr = r.trim_start_matches('#');
+        assert!(doc.pointer(ptr).is_some(), "unresolved {r}");
+    }
+
+    // The served document is this one, and each route answers with a
+    // status its operation documents (a valid and an empty request).
+    let w = world(1, 120);
+    let served_doc = w.get("/openapi.json").json().unwrap();
+    assert_eq!(served_doc, doc);
+    let c = w.issue(json!({"action": "login"}));
+    let tid = c["transaction"].as_str().unwrap();
+    for (method, path, _) in routes() {
+        let url_path = path.replace("{tid}", tid);
+        let r = if method == "GET" {
+            w.get(&url_path)
+        } else {
+            client::request("POST", &w.url(&url_path), None, T).unwrap()
+        };
+        let documented = doc["paths"][path][method.to_lowercase()]["responses"]
+            .as_object()
+            .unwrap();
+        assert!(
+            documented.contains_key(&r.status.to_string()),
+            "{method} {path} answered {} which is not documented",
+            r.status
+        );
+    }
+}
+
+#[test]
+fn login_flow_as_the_page_and_the_app_see_it() {
+    let w = world(2, 120);
+    let health = w.get("/healthz").json().unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["backend"], "memory");
+    let page = w.get("/");
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8(page.body.clone()).unwrap();
+    assert!(html.contains(NAME) && html.contains("/v1/qr"));
+
+    let c = w.issue(json!({"action": "login"}));
+    let tid = c["transaction"].as_str().unwrap().to_string();
+    assert!(c["svg"].as_str().unwrap().contains("<svg"));
+    assert_eq!(
+        c["expires_at"].as_u64().unwrap() - c["issued_at"].as_u64().unwrap(),
+        120
+    );
+    let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
+    assert_eq!(st["state"], "pending");
+    let st = w
+        .post(&format!("/v1/qr/{tid}/scanned"), json!({}))
+        .json()
+        .unwrap();
+    assert_eq!(st["state"], "scanned");
+
+    let der = w.answer(c["text"].as_str().unwrap(), ActionInput::Login);
+    assert_eq!(accepted(&w.submit(&tid, &der)), (true, 0));
+    let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
+    assert_eq!(st["state"], "authorised");
+    assert_eq!(st["identity"]["name"], "欧勇");
+    assert_eq!(st["identity"]["holder"], ID);
+    assert_eq!(st["identity"]["member"], "13800000000");
+    assert_eq!(
+        st["identity"]["certificate_serial"],
+        w.sign_cert.serial_hex()
+    );
+    assert_eq!(st["identity"]["remaining"], 99);
+
+    // A replay is refused, and the login stands.
+    assert_eq!(accepted(&w.submit(&tid, &der)), (false, 1004));
+    let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
+    assert_eq!(st["state"], "authorised");
+    // The same response sent for another code is refused unverified, and
+    // that code stays pending.
+    let c2 = w.issue(json!({"action": "login"}));
+    let tid2 = c2["transaction"].as_str().unwrap();
+    assert_eq!(error_code(&w.submit(tid2, &der), 409), "wrong_transaction");
+    assert_eq!(
+        w.get(&format!("/v1/qr/{tid2}")).json().unwrap()["state"],
+        "pending"
+    );
+    // A tampered response is refused, and so is the code it answered.
+    let c3 = w.issue(json!({"action": "login"}));
+    let tid3 = c3["transaction"].as_str().unwrap();
+    let mut bad = w.answer(c3["text"].as_str().unwrap(), ActionInput::Login);
+    let n = bad.len();
+    bad[n - 2] ^= 1;
+    let (ok, reason) = accepted(&w.submit(tid3, &bad));
+    assert!(!ok && reason == 1015, "reason {reason}");
+    let st = w.get(&format!("/v1/qr/{tid3}")).json().unwrap();
+    assert_eq!(st["state"], "refused");
+    assert_eq!(st["refusal"]["reason"], "bad_signature");
+}
+
+#[test]
+fn every_action_hands_over_its_outcome() {
+    let w = world(3, 120);
+    let doc = b"tender document".as_slice();
+    let digest = yizhengtong::hex::encode(&sm3(doc));
+
+    let c = w.issue(json!({"action": "seal", "digest": digest}));
+    let der = w.answer(
+        c["text"].as_str().unwrap(),
+        ActionInput::Seal {
+            seal: &w.seal,
+            document: doc,
+            property: "page 1",
+        },
+    );
+    let tid = c["transaction"].as_str().unwrap();
+    assert_eq!(accepted(&w.submit(tid, &der)), (true, 0));
+    let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
+    let stamped = st["outcome"]["seal_signature"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The seal service verifies what the QR flow handed over.
+    let report = w
+        .post(
+            "/v1/seal/verify",
+            json!({"signature": stamped, "document": Base64::encode_string(doc)}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(report["valid"], true, "{report}");
+    assert_eq!(report["kind"], "signature");
+    let report = w
+        .post(
+            "/v1/seal/verify",
+            json!({"signature": stamped, "document": Base64::encode_string(b"other")}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(report["valid"], false);
+    let report = w
+        .post(
+            "/v1/seal/verify",
+            json!({"seal": Base64::encode_string(&w.seal.raw)}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(report["valid"], true, "{report}");
+
+    let message = b"bid 1,000,000".as_slice();
+    let c = w.issue(json!({"action": "msg_sign", "message": Base64::encode_string(message)}));
+    let der = w.answer(
+        c["text"].as_str().unwrap(),
+        ActionInput::MsgSign { message },
+    );
+    let tid = c["transaction"].as_str().unwrap();
+    assert_eq!(accepted(&w.submit(tid, &der)), (true, 0));
+    let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
+    let sig = st["outcome"]["message_signature"].as_str().unwrap();
+    // ...and /v1/verify checks that signature with the certificate.
+    let answer = w
+        .post(
+            "/v1/verify",
+            json!({"message": Base64::encode_string(message), "signature": sig, "certificate": pem(&w.sign_cert)}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(answer["data"]["verifySignatureResult"], true);
+
+    let c = w.issue(json!({"action": "file_sign", "digest": digest}));
+    let der = w.answer(
+        c["text"].as_str().unwrap(),
+        ActionInput::FileSign {
+            file: doc,
+            gmt0010: true,
+        },
+    );
+    let tid = c["transaction"].as_str().unwrap();
+    assert_eq!(accepted(&w.submit(tid, &der)), (true, 0));
+    let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
+    assert!(st["outcome"]["file_signature"].as_str().unwrap().len() > 100);
+
+    let c = w.issue(json!({"action": "encrypt"}));
+    let der = w.answer(c["text"].as_str().unwrap(), ActionInput::Encrypt);
+    let tid = c["transaction"].as_str().unwrap();
+    assert_eq!(accepted(&w.submit(tid, &der)), (true, 0));
+    let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
+    assert_eq!(
+        Base64::decode_vec(st["outcome"]["encryption_certificate"].as_str().unwrap()).unwrap(),
+        w.enc_cert.der()
+    );
+
+    // Decrypt: the key is handed over once, to the platform's back end only.
+    let doc_key = [7u8; 16];
+    let envelope = w
+        .enc_cert
+        .public_key()
+        .encrypt_to(&doc_key, CiphertextFormat::Asn1, &mut common::test_rng(9))
+        .unwrap();
+    let c = w.issue(json!({"action": "decrypt", "envelope": Base64::encode_string(&envelope)}));
+    let tid = c["transaction"].as_str().unwrap();
+    assert_eq!(
+        error_code(
+            &w.post("/v1/decrypt-envelope", json!({"transaction": tid})),
+            409
+        ),
+        "not_authorised"
+    );
+    let der = w.answer(
+        c["text"].as_str().unwrap(),
+        ActionInput::Decrypt {
+            envelope: &envelope,
+        },
+    );
+    assert_eq!(accepted(&w.submit(tid, &der)), (true, 0));
+    let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
+    assert!(!st.to_string().contains(&Base64::encode_string(&doc_key)));
+    let key = w
+        .post("/v1/decrypt-envelope", json!({"transaction": tid}))
+        .json()
+        .unwrap();
+    assert_eq!(
+        Base64::decode_vec(key["document_key"].as_str().unwrap()).unwrap(),
+        doc_key
+    );
+    assert_eq!(
+        error_code(
+            &w.post("/v1/decrypt-envelope", json!({"transaction": tid})),
+            410
+        ),
+        "already_taken"
+    );
+    let login = w.issue(json!({"action": "login"}));
+    assert_eq!(
+        error_code(
+            &w.post(
+                "/v1/decrypt-envelope",
+                json!({"transaction": login["transaction"]})
+            ),
+            409
+        ),
+        "wrong_action"
+    );
+}
+
+#[test]
+fn stateless_verification_routes() {
+    let w = world(4, 120);
+    let msg = b"bid document";
+    let sig = w
+        .sign_key
+        .sign(DEFAULT_USER_ID, msg, &mut common::test_rng(5))
+        .unwrap();
+    let m = Base64::encode_string(msg);
+    let der = Base64::encode_string(&sig.to_der());
+    let raw = Base64::encode_string(&sig.to_raw());
+    let cert_b64 = Base64::encode_string(w.sign_cert.der());
+    let key_pem = w.sign_key.public_key().to_spki_pem();
+    for body in [
+        json!({"message": m, "signature": der, "certificate": cert_b64}),
+        json!({"message": m, "signature": raw, "public_key": key_pem}),
+        json!({"message": m, "signature": der, "certificate": pem(&w.sign_cert)}),
+    ] {
+        let a = w.post("/v1/verify", body).json().unwrap();
+        assert_eq!(a["data"]["verifySignatureResult"], true, "{a}");
+    }
+    let a = w
+        .post(
+            "/v1/verify",
+            json!({"message": m, "signature": der, "certificate": cert_b64, "user_id": "ALICE123@YAHOO.COM"}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(a["data"]["verifySignatureResult"], false);
+    let a = w
+        .post(
+            "/v1/verify",
+            json!({"message": Base64::encode_string(b"other"), "signature": der, "public_key": key_pem}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(a["data"]["verifySignatureResult"], false);
+    assert_eq!(a["errorCode"], "signature_mismatch");
+    for body in [
+        json!({"message": m, "signature": der}),
+        json!({"message": m, "signature": der, "certificate": cert_b64, "public_key": key_pem}),
+        json!({"message": "***", "signature": der, "public_key": key_pem}),
+        json!({"message": m, "signature": Base64::encode_string(b"short"), "public_key": key_pem}),
+        json!({"message": m, "signature": der, "public_key": Base64::encode_string(&[4u8; 65])}),
+        json!({"message": 5, "signature": der, "public_key": key_pem}),
+    ] {
+        assert_eq!(error_code(&w.post("/v1/verify", body), 400), "bad_request");
+    }
+
+    let v = w
+        .post(
+            "/v1/cert/verify",
+            json!({"certificate": pem(&w.sign_cert), "usage": "signature"}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["serial"], w.sign_cert.serial_hex());
+    assert_eq!(v["chain"].as_array().unwrap().len(), 2);
+    let v = w
+        .post(
+            "/v1/cert/verify",
+            json!({"certificate": pem(&w.enc_cert), "usage": "signature"}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["failure"]["check"], "KeyUsage");
+    let v = w
+        .post(
+            "/v1/cert/verify",
+            json!({"certificate": pem(&w.stranger_cert)}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["failure"]["index"], 0);
+    let far = SystemTime::now() + Duration::from_secs(20 * 365 * 86_400);
+    let at = far
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let v = w
+        .post(
+            "/v1/cert/verify",
+            json!({"certificate": pem(&w.sign_cert), "at": at}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(v["failure"]["check"], "Expired");
+    for body in [
+        json!({}),
+        json!({"certificate": "AAAA"}),
+        json!({"certificate": pem(&w.sign_cert), "usage": "everything"}),
+        json!({"certificate": pem(&w.sign_cert), "at": -5}),
+        json!({"certificate": pem(&w.sign_cert), "intermediates": "x"}),
+    ] {
+        assert_eq!(
+            error_code(&w.post("/v1/cert/verify", body), 400),
+            "bad_request"
+        );
+    }
+    for body in [
+        json!({}),
+        json!({"seal": "AAAA"}),
+        json!({"signature": "AAAA"}),
+        json!({"seal": Base64::encode_string(&w.seal.raw), "signature": "AAAA"}),
+        json!({"seal": Base64::encode_string(&w.seal.raw), "document": "AAAA"}),
+    ] {
+        assert_eq!(
+            error_code(&w.post("/v1/seal/verify", body), 400),
+            "bad_request"
+        );
+    }
+}
+
+#[test]
+fn every_bad_request_gets_a_json_error() {
+    let w = world(5, 120);
+    assert_eq!(error_code(&w.get("/nowhere"), 404), "not_found");
+    assert_eq!(error_code(&w.get("/v1/qr/zz"), 404), "not_found");
+    assert_eq!(
+        error_code(&w.get(&format!("/v1/qr/{}", "00".repeat(16))), 404),
+        "not_found"
+    );
+    assert_eq!(
+        error_code(
+            &client::request("DELETE", &w.url("/v1/qr"), None, T).unwrap(),
+            405
+        ),
+        "method_not_allowed"
+    );
+    assert_eq!(
+        error_code(
+            &client::request("GET", &w.url("/v1/verify"), None, T).unwrap(),
+            405
+        ),
+        "method_not_allowed"
+    );
+    let big = vec![b'a'; yizhengtong::serve::MAX_BODY_BYTES + 1];
+    assert_eq!(
+        error_code(
+            &client::request(
+                "POST",
+                &w.url("/v1/verify"),
+                Some(("application/json", &big)),
+                T
+            )
+            .unwrap(),
+            413
+        ),
+        "payload_too_large"
+    );
+    for body in [
+        &b""[..],
+        b"not json",
+        b"[1,2]",
+        b"\"text\"",
+        b"{\"action\": 5}",
+        b"{\"action\": \"fly\"}",
+    ] {
+        let r = client::request(
+            "POST",
+            &w.url("/v1/qr"),
+            Some(("application/json", body)),
+            T,
+        )
+        .unwrap();
+        assert_eq!(
+            error_code(&r, 400),
+            "bad_request",
+            "{:?}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    for body in [
+        json!({"action": "seal"}),
+        json!({"action": "seal", "digest": "abcd"}),
+        json!({"action": "msg_sign"}),
+        json!({"action": "msg_sign", "message": Base64::encode_string(&vec![0u8; 70_000])}),
+        json!({"action": "decrypt", "envelope": "!!"}),
+    ] {
+        assert_eq!(error_code(&w.post("/v1/qr", body), 400), "bad_request");
+    }
+    let c = w.issue(json!({"action": "login"}));
+    let tid = c["transaction"].as_str().unwrap();
+    for body in [json!({}), json!({"response": "!!"}), json!({"response": 1})] {
+        assert_eq!(
+            error_code(&w.post(&format!("/v1/qr/{tid}/response"), body), 400),
+            "bad_request"
+        );
+    }
+    // Garbage that decodes as base64 is the verifier's to refuse.
+    assert_eq!(accepted(&w.submit(tid, b"garbage")), (false, 1001));
+}
+
+#[test]
+fn expired_codes_and_late_answers() {
+    let w = world(6, 1);
+    let c = w.issue(json!({"action": "login"}));
+    let tid = c["transaction"].as_str().unwrap();
+    let der = w.answer(c["text"].as_str().unwrap(), ActionInput::Login);
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_eq!(
+        w.get(&format!("/v1/qr/{tid}")).json().unwrap()["state"],
+        "expired"
+    );
+    assert_eq!(accepted(&w.submit(tid, &der)), (false, 1008));
+    let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
+    assert_eq!(st["state"], "refused");
+    assert_eq!(st["refusal"]["reason"], "expired");
+    // The app refuses to answer an expired code in the first place.
+    assert!(scan(c["text"].as_str().unwrap(), &w.registry, SystemTime::now()).is_err());
+}
+
+#[test]
+fn stops_gracefully() {
+    let w = world(7, 120);
+    let url = w.url("/healthz");
+    assert_eq!(client::get(&url, T).unwrap().status, 200);
+    w.server.stop().unwrap();
+    assert!(client::get(&url, Duration::from_secs(2)).is_err());
+}
