@@ -37,6 +37,7 @@ mod cert;
 mod container;
 mod crypto;
 mod keys;
+mod qr;
 mod seal;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,33 +1,18 @@
 package cn.yizhengtong;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-
 /**
  * A private key sealed under a six-digit PIN, with a retry counter. Mutable (a wrong PIN
  * counts); thread-safe (each call takes an internal lock). Persist it with {@link #toBytes()}
  * after every unlock attempt. Wiped when closed.
  *
  * <p>PINs are given as {@code String} or as UTF-8 bytes (which this class does not keep; the
- * caller may overwrite them after the call). Bytes that are not UTF-8 are refused with {@link
- * ResultCode#INVALID_UTF8}, a PIN that is not six ASCII digits with {@link
- * ResultCode#PIN_FORMAT} (not counted).
+ * caller may overwrite them after the call). Bytes that are not UTF-8, or a string with a lone
+ * surrogate, are refused with {@link ResultCode#INVALID_UTF8}, a PIN that is not six ASCII digits
+ * with {@link ResultCode#PIN_FORMAT} (not counted).
  */
 public final class Container extends NativeHandle {
     Container(long handle) {
         super(handle, Native::containerFree);
-    }
-
-    private static byte[] utf8(String s) {
-        return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void wipe(byte[]... bs) {
-        for (byte[] b : bs) {
-            if (b != null) {
-                Arrays.fill(b, (byte) 0);
-            }
-        }
     }
 
     /**
@@ -80,12 +65,12 @@ public final class Container extends NativeHandle {
     public static Container create(
             PrivateKey key, String pin, String confirm, int iterations, int maxAttempts)
             throws YztException {
-        byte[] p = utf8(pin);
-        byte[] c = utf8(confirm);
+        byte[] p = Text.utf8(pin, "pin");
+        byte[] c = Text.utf8(confirm, "confirm");
         try {
             return create(key, p, c, iterations, maxAttempts);
         } finally {
-            wipe(p, c);
+            Text.wipe(p, c);
         }
     }
 
@@ -140,11 +125,11 @@ public final class Container extends NativeHandle {
      * @throws YztException as {@link #unlock(byte[])}
      */
     public PrivateKey unlock(String pin) throws YztException {
-        byte[] p = utf8(pin);
+        byte[] p = Text.utf8(pin, "pin");
         try {
             return unlock(p);
         } finally {
-            wipe(p);
+            Text.wipe(p);
         }
     }
 
@@ -175,13 +160,13 @@ public final class Container extends NativeHandle {
      * @throws YztException as {@link #changePin(byte[], byte[], byte[])}
      */
     public void changePin(String oldPin, String newPin, String confirm) throws YztException {
-        byte[] o = utf8(oldPin);
-        byte[] n = utf8(newPin);
-        byte[] c = utf8(confirm);
+        byte[] o = Text.utf8(oldPin, "oldPin");
+        byte[] n = Text.utf8(newPin, "newPin");
+        byte[] c = Text.utf8(confirm, "confirm");
         try {
             changePin(o, n, c);
         } finally {
-            wipe(o, n, c);
+            Text.wipe(o, n, c);
         }
     }
 

@@ -187,4 +187,101 @@ final class Native {
     static native byte[] reportJson(long report) throws YztException;
 
     static native int reportFree(long report);
+
+    // QR authorisation: challenges, the store, the verifier, verifications
+    static native long qrChallengeDecode(byte[] text) throws YztException;
+
+    static native boolean qrChallengeVerify(long challenge, long platformKey)
+            throws YztException;
+
+    static native String qrChallengeText(long challenge, int field) throws YztException;
+
+    static native long qrChallengeInt(long challenge, int field) throws YztException;
+
+    static native String qrChallengeSvg(long challenge) throws YztException;
+
+    static native int qrChallengeFree(long challenge);
+
+    static native long qrStoreNew() throws YztException;
+
+    static native void qrStoreSetQuota(
+            long store, byte[] holder, byte[] platform, int institution, long uses)
+            throws YztException;
+
+    static native long qrStoreQuota(long store, byte[] holder, byte[] platform, int institution)
+            throws YztException;
+
+    static native byte[] qrStoreRecordsJson(long store) throws YztException;
+
+    static native int qrStoreFree(long store);
+
+    static native String qrHolder(long cert) throws YztException;
+
+    static native long qrVerifierNew(
+            byte[] platformCode,
+            byte[] platformName,
+            byte[] callbackHost,
+            long platformKey,
+            long[] anchors,
+            long[] intermediates,
+            long[] crls,
+            int lifetimeSecs,
+            long store)
+            throws YztException;
+
+    static native long qrVerifierIssue(long verifier, int action, byte[] data, long now)
+            throws YztException;
+
+    static native long qrVerifierVerify(long verifier, byte[] response, long now)
+            throws YztException;
+
+    static native int qrVerifierFree(long verifier);
+
+    static native boolean qrVerificationAccepted(long verification) throws YztException;
+
+    static native int qrVerificationReason(long verification) throws YztException;
+
+    static native String qrVerificationText(long verification, int field) throws YztException;
+
+    static native long qrVerificationRemaining(long verification) throws YztException;
+
+    static native long qrVerificationCertificate(long verification) throws YztException;
+
+    static native byte[] qrVerificationOutcome(long verification) throws YztException;
+
+    static native int qrVerificationOutcomeAction(long verification) throws YztException;
+
+    static native int qrVerificationFree(long verification);
+
+    // QR authorisation: the app's side
+    static native long qrRegistryNew() throws YztException;
+
+    static native void qrRegistryAdd(
+            long registry, byte[] code, byte[] name, long certificate, byte[][] hosts)
+            throws YztException;
+
+    static native int qrRegistryFree(long registry);
+
+    static native long qrScan(byte[] text, long registry, long now) throws YztException;
+
+    static native String qrScanText(long scan, int field) throws YztException;
+
+    static native long qrScanChallenge(long scan) throws YztException;
+
+    static native int qrScanFree(long scan);
+
+    static native byte[] qrRespond(
+            long scan,
+            byte[] member,
+            byte[] enterprise,
+            long signingCert,
+            long signingKey,
+            long encryptionCert,
+            long encryptionKey,
+            byte[] data,
+            long seal,
+            byte[] property,
+            boolean gmt0010,
+            long now)
+            throws YztException;
 }

@@ -13,12 +13,16 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Conventions of the binding: objects that own native values ({@link PrivateKey}, {@link
  * PublicKey}, {@link Verifier}, {@link Container}, {@link Sm3}, {@link Certificate}, {@link
- * Crl}, {@link Seal}, {@link SealSignature}) are {@link AutoCloseable}: close them (closing
+ * Crl}, {@link Seal}, {@link SealSignature}, and for QR authorisation {@link QrStore}, {@link
+ * QrVerifier}, {@link QrChallenge}, {@link QrVerification}, {@link QrRegistry}, {@link QrScan})
+ * are {@link AutoCloseable}: close them (closing
  * twice is harmless, a use after close throws with {@link ResultCode#NULL_POINTER}); private
  * keys and containers are wiped when closed. All of them may be shared between threads. Every
  * failure is a checked {@link YztException} carrying the C header's result code and a detailed
  * message; a verification that answers "no" is {@code false}, not an exception. Byte arrays in
- * are copied (the copies are wiped); byte arrays out are new. Times are Unix seconds.
+ * are copied (the copies are wiped); byte arrays out are new. Strings go in as UTF-8 (a string
+ * with a lone surrogate is refused with {@link ResultCode#INVALID_UTF8}). Times are Unix
+ * seconds.
  */
 public final class Yzt {
     private Yzt() {}
