@@ -216,6 +216,8 @@ public final class TestYzt {
         enums.put(KeyUse.class, "YZT_USE_");
         enums.put(CertCheck.class, "YZT_CHECK_");
         enums.put(StepStatus.class, "YZT_STEP_");
+        enums.put(QrAction.class, "YZT_QR_");
+        enums.put(QrInstitution.class, "YZT_QR_INSTITUTION_");
         Set<String> resultNames = new TreeSet<>(ResultCode.all().values());
         for (Map.Entry<Class<? extends Enum<?>>, String> en : enums.entrySet()) {
             String prefix = en.getValue();
@@ -226,8 +228,9 @@ public final class TestYzt {
                 int jc = ((Coded) v).code();
                 check(h != null && h == jc, en.getKey().getSimpleName() + "." + v + " vs " + h);
             }
-            // and every header constant of that family has a Java value
-            for (String d : defs.keySet()) {
+            // and every header constant of that family has a Java value (YZT_QR_ names many
+            // families; its actions are checked one way only)
+            for (String d : en.getKey() == QrAction.class ? Collections.<String>emptySet() : defs.keySet()) {
                 String rest = d.substring(4);
                 if (d.startsWith(prefix) && !resultNames.contains(rest)) {
                     check(java.contains(d.substring(prefix.length())), "no Java value for " + d);
@@ -237,6 +240,9 @@ public final class TestYzt {
         constantsOf(KeyUsage.class, "YZT_KU_", n -> n, defs);
         constantsOf(Certificate.class, "YZT_CERT_", n -> n, defs);
         constantsOf(Seal.class, "YZT_SEAL_", n -> n.replaceFirst("^(TEXT|INT|BYTES)_", ""), defs);
+        constantsOf(QrChallenge.class, "YZT_QR_", n -> n.replaceFirst("^INT_", ""), defs);
+        constantsOf(QrVerification.class, "YZT_QR_", n -> n, defs);
+        constantsOf(QrScan.class, "YZT_QR_", n -> n, defs);
         check(defs.get("YZT_MAX_USER_ID_LEN") == Yzt.MAX_USER_ID_LEN, "MAX_USER_ID_LEN");
         check(defs.get("YZT_SIGNATURE_MAX_LEN") == Yzt.SIGNATURE_MAX_LEN, "SIGNATURE_MAX_LEN");
         check(defs.get("YZT_SM3_LEN") == Yzt.SM3_LEN, "SM3_LEN");
@@ -640,7 +646,7 @@ public final class TestYzt {
                     ResultCode.INVALID_UTF8,
                     "not UTF-8",
                     () -> Container.create(key, new byte[] {(byte) 0xff, (byte) 0xfe, (byte) 0xfd}, "123456".getBytes(), 1000, 3));
-            code(ResultCode.PIN_FORMAT, "a lone surrogate", () -> Container.create(key, "12345\ud800", "12345\ud800", 1000, 3));
+            code(ResultCode.INVALID_UTF8, "a lone surrogate", () -> Container.create(key, "12345\ud800", "12345\ud800", 1000, 3));
             code(ResultCode.NULL_POINTER, "null PIN", () -> Container.create(key, (String) null, "123456", 1000, 3));
             code(ResultCode.NULL_POINTER, "null key", () -> Container.create(null, "123456", "123456", 1000, 3));
             byte[] saved;
@@ -1125,6 +1131,452 @@ public final class TestYzt {
         }
     }
 
+
+    // ---- QR authorisation ------------------------------------------------------------------
+
+    private static final String QR_CODE = "C1100005553";
+    private static final String QR_NAME = "FFI 交易平台";
+    private static final String QR_HOST = "ffi.example.cn";
+    private static final String MEMBER = "13800000000";
+
+    /** The platform's and the phone's side of the QR tests. */
+    static final class QrWorld implements AutoCloseable {
+        final Certificate root;
+        final Certificate sub;
+        final Crl crl;
+        final Certificate good;
+        final Certificate goodenc;
+        final Certificate revoked;
+        final Certificate platform;
+        final PrivateKey goodKey;
+        final PrivateKey goodencKey;
+        final PrivateKey revokedKey;
+        final PrivateKey platformKey;
+        final Seal seal;
+        final long now;
+        QrStore store;
+        QrVerifier verifier;
+        QrRegistry registry;
+
+        QrWorld() throws Exception {
+            root = cert(fixtures, "root/ca.cert.pem");
+            sub = cert(fixtures, "sub/ca.cert.pem");
+            crl = Crl.parse(read(fixtures, "crl.pem"));
+            good = cert(fixtures, "good.pem");
+            goodenc = cert(fixtures, "goodenc.pem");
+            revoked = cert(fixtures, "revoked.pem");
+            platform = cert(fixtures, "platform.pem");
+            goodKey = PrivateKey.fromBytes(read(fixtures, "good.key.pem"));
+            goodencKey = PrivateKey.fromBytes(read(fixtures, "goodenc.key.pem"));
+            revokedKey = PrivateKey.fromBytes(read(fixtures, "revoked.key.pem"));
+            platformKey = PrivateKey.fromBytes(read(fixtures, "platform.key.pem"));
+            seal = Seal.parse(read(fixtures, "good.esl"));
+            now = good.notBefore() + 3600;
+        }
+
+        void open(boolean withCrl) throws Exception {
+            store = new QrStore();
+            verifier =
+                    QrVerifier.create(
+                            QR_CODE,
+                            QR_NAME,
+                            QR_HOST,
+                            platformKey,
+                            Collections.singletonList(root),
+                            Collections.singletonList(sub),
+                            withCrl ? Collections.singletonList(crl) : null,
+                            0,
+                            store);
+            registry = new QrRegistry();
+            registry.add(QR_CODE, QR_NAME, platform, Collections.singletonList(QR_HOST));
+        }
+
+        /**
+         * Issue a challenge for {@code action} with {@code data}, scan it, answer it as {@code
+         * cert}/{@code key}, verify the answer at {@code verifyAt}.
+         */
+        QrVerification round(
+                QrAction action,
+                byte[] data,
+                Certificate cert,
+                PrivateKey key,
+                Seal withSeal,
+                long verifyAt)
+                throws Exception {
+            byte[] issueData =
+                    action == QrAction.SEAL || action == QrAction.FILE_SIGN ? Sm3.digest(data) : data;
+            boolean encrypting = action == QrAction.ENCRYPT || action == QrAction.DECRYPT;
+            try (QrChallenge ch = verifier.issue(action, issueData, now);
+                    QrScan scan = QrScan.scan(ch.text(), registry, now + 5)) {
+                byte[] response =
+                        scan.respond(
+                                MEMBER,
+                                null,
+                                cert,
+                                key,
+                                encrypting ? goodenc : null,
+                                action == QrAction.DECRYPT ? goodencKey : null,
+                                encrypting && action != QrAction.DECRYPT ? null : data,
+                                withSeal,
+                                withSeal != null ? "page 1" : null,
+                                action == QrAction.FILE_SIGN,
+                                now + 6);
+                return verifier.verify(response, verifyAt);
+            }
+        }
+
+        @Override
+        public void close() {
+            for (NativeHandle h :
+                    Arrays.asList(
+                            root, sub, crl, good, goodenc, revoked, platform, goodKey, goodencKey,
+                            revokedKey, platformKey, seal, store, verifier, registry)) {
+                if (h != null) {
+                    h.close();
+                }
+            }
+        }
+    }
+
+    static void testQr() throws Exception {
+        try (QrWorld w = new QrWorld()) {
+            List<Certificate> anchors = Collections.singletonList(w.root);
+            List<Certificate> inter = Collections.singletonList(w.sub);
+            try (QrStore store = new QrStore()) {
+                code(ResultCode.INVALID_ARGUMENT, "no anchors", () -> QrVerifier.create(QR_CODE, QR_NAME, QR_HOST, w.platformKey, null, null, null, 0, store));
+                code(ResultCode.INVALID_PARAMETER, "short code", () -> QrVerifier.create("C11", QR_NAME, QR_HOST, w.platformKey, anchors, null, null, 0, store));
+                code(ResultCode.INVALID_PARAMETER, "lifetime 4000", () -> QrVerifier.create(QR_CODE, QR_NAME, QR_HOST, w.platformKey, anchors, null, null, 4000, store));
+                code(ResultCode.INVALID_ARGUMENT, "lifetime -1", () -> QrVerifier.create(QR_CODE, QR_NAME, QR_HOST, w.platformKey, anchors, null, null, -1, store));
+                code(ResultCode.NULL_POINTER, "null name", () -> QrVerifier.create(QR_CODE, null, QR_HOST, w.platformKey, anchors, null, null, 0, store));
+                code(ResultCode.INVALID_UTF8, "lone surrogate", () -> QrVerifier.create(QR_CODE, "\ud800", QR_HOST, w.platformKey, anchors, null, null, 0, store));
+                code(ResultCode.NULL_POINTER, "null key", () -> QrVerifier.create(QR_CODE, QR_NAME, QR_HOST, null, anchors, null, null, 0, store));
+                code(ResultCode.NULL_POINTER, "null store", () -> QrVerifier.create(QR_CODE, QR_NAME, QR_HOST, w.platformKey, anchors, null, null, 0, null));
+                code(ResultCode.NULL_POINTER, "null anchor", () -> QrVerifier.create(QR_CODE, QR_NAME, QR_HOST, w.platformKey, Arrays.asList(w.root, null), null, null, 0, store));
+                // the int path: invalid UTF-8 and wrong handle types through the natives
+                long kh = w.platformKey.acquire();
+                long ch = w.platform.acquire();
+                long sh = store.acquire();
+                try {
+                    long[] a = {ch};
+                    code(ResultCode.INVALID_UTF8, "name not UTF-8", () -> Native.qrVerifierNew(QR_CODE.getBytes(), new byte[] {(byte) 0xff, (byte) 0xfe}, QR_HOST.getBytes(), kh, a, null, null, 0, sh));
+                    code(ResultCode.WRONG_HANDLE, "certificate as store", () -> Native.qrVerifierNew(QR_CODE.getBytes(), QR_NAME.getBytes(StandardCharsets.UTF_8), QR_HOST.getBytes(), kh, a, null, null, 0, ch));
+                    code(ResultCode.WRONG_HANDLE, "certificate as key", () -> Native.qrVerifierNew(QR_CODE.getBytes(), QR_NAME.getBytes(StandardCharsets.UTF_8), QR_HOST.getBytes(), ch, a, null, null, 0, sh));
+                    codev(ResultCode.UNKNOWN_VALUE, "institution 2", () -> Native.qrStoreSetQuota(sh, "h".getBytes(), QR_CODE.getBytes(), 2, 1));
+                    codev(ResultCode.WRONG_HANDLE, "key as store", () -> Native.qrStoreSetQuota(kh, "h".getBytes(), QR_CODE.getBytes(), 0, 1));
+                    check(Native.qrStoreFree(kh) == ResultCode.WRONG_HANDLE, "free key as store");
+                    check(Native.qrVerifierFree(sh) == ResultCode.WRONG_HANDLE, "free store as verifier");
+                    check(Native.qrRegistryFree(ch) == ResultCode.WRONG_HANDLE, "free certificate as registry");
+                    check(Native.qrScanFree(ch) == ResultCode.WRONG_HANDLE, "free certificate as scan");
+                    check(Native.qrChallengeFree(sh) == ResultCode.WRONG_HANDLE, "free store as challenge");
+                    check(Native.qrVerificationFree(ch) == ResultCode.WRONG_HANDLE, "free certificate as verification");
+                } finally {
+                    store.release();
+                    w.platform.release();
+                    w.platformKey.release();
+                }
+            }
+            w.open(true);
+
+            // the holder's packages
+            String holder = ok("holder", () -> QrStore.holderOf(w.good));
+            check("110101199001011237".equals(holder), "holder " + holder);
+            code(ResultCode.NULL_POINTER, "holder of null", () -> QrStore.holderOf(null));
+            check(ok("no package", () -> w.store.quota(holder, QR_CODE, QrInstitution.CA)).isEmpty(), "no package yet");
+            okv("open CA package", () -> w.store.setQuota(holder, QR_CODE, QrInstitution.CA, 10));
+            okv("open seal package", () -> w.store.setQuota(holder, QR_CODE, QrInstitution.SEAL, 1));
+            check(w.store.quota(holder, QR_CODE, QrInstitution.CA).getAsLong() == 10, "10 uses");
+            codev(ResultCode.INVALID_PARAMETER, "empty holder", () -> w.store.setQuota("", QR_CODE, QrInstitution.CA, 1));
+            codev(ResultCode.INVALID_PARAMETER, "bad platform", () -> w.store.setQuota(holder, "bad code", QrInstitution.CA, 1));
+            codev(ResultCode.NULL_POINTER, "null holder", () -> w.store.setQuota(null, QR_CODE, QrInstitution.CA, 1));
+            codev(ResultCode.NULL_POINTER, "null institution", () -> w.store.setQuota(holder, QR_CODE, null, 1));
+            codev(ResultCode.INVALID_ARGUMENT, "negative uses", () -> w.store.setQuota(holder, QR_CODE, QrInstitution.CA, -1));
+
+            // the app's registry
+            try (QrRegistry reg = new QrRegistry()) {
+                codev(ResultCode.INVALID_ARGUMENT, "no hosts", () -> reg.add(QR_CODE, QR_NAME, w.platform, Collections.emptyList()));
+                codev(ResultCode.NULL_POINTER, "null hosts", () -> reg.add(QR_CODE, QR_NAME, w.platform, null));
+                codev(ResultCode.NULL_POINTER, "a null host", () -> reg.add(QR_CODE, QR_NAME, w.platform, Arrays.asList(QR_HOST, null)));
+                codev(ResultCode.INVALID_PARAMETER, "short code", () -> reg.add("short", QR_NAME, w.platform, Collections.singletonList(QR_HOST)));
+                codev(ResultCode.INVALID_ARGUMENT, "1025 hosts", () -> reg.add(QR_CODE, QR_NAME, w.platform, Collections.nCopies(1025, QR_HOST)));
+                codev(ResultCode.NULL_POINTER, "null certificate", () -> reg.add(QR_CODE, QR_NAME, null, Collections.singletonList(QR_HOST)));
+                long rh = reg.acquire();
+                long ph = w.platform.acquire();
+                try {
+                    codev(ResultCode.INVALID_UTF8, "host not UTF-8", () -> Native.qrRegistryAdd(rh, QR_CODE.getBytes(), QR_NAME.getBytes(StandardCharsets.UTF_8), ph, new byte[][] {{(byte) 0xc3, 0x28}}));
+                    codev(ResultCode.WRONG_HANDLE, "certificate as registry", () -> Native.qrRegistryAdd(ph, QR_CODE.getBytes(), QR_NAME.getBytes(StandardCharsets.UTF_8), ph, new byte[][] {QR_HOST.getBytes()}));
+                } finally {
+                    w.platform.release();
+                    reg.release();
+                }
+            }
+
+            // a login challenge: its fields, its text, its QR image
+            try (QrChallenge ch = ok("issue login", () -> w.verifier.issue(QrAction.LOGIN, null, w.now));
+                    PublicKey platformPub = w.platformKey.publicKey();
+                    PublicKey goodPub = w.goodKey.publicKey()) {
+                check(ch.action() == QrAction.LOGIN, "action");
+                check(ch.issuedAt() == w.now && ch.expiresAt() == w.now + 120, "times");
+                check(QR_CODE.equals(ch.platformCode()) && QR_HOST.equals(ch.callbackHost()), "code and host");
+                check("login".equals(ch.actionName()), "action name");
+                String tid = ch.transaction();
+                check(tid.length() == 32, "transaction id " + tid);
+                check(!ch.digestHex().isPresent(), "a login has no digest");
+                check(ch.svg().contains("<svg"), "SVG");
+                long chh = ch.acquire();
+                try {
+                    code(ResultCode.UNKNOWN_VALUE, "challenge int 3", () -> Native.qrChallengeInt(chh, 3));
+                    code(ResultCode.UNKNOWN_VALUE, "challenge text 99", () -> Native.qrChallengeText(chh, 99));
+                    code(ResultCode.INVALID_UTF8, "decode not UTF-8", () -> Native.qrChallengeDecode(new byte[] {(byte) 0xc3, 0x28}));
+                } finally {
+                    ch.release();
+                }
+                String text = ch.text();
+                try (QrChallenge decoded = ok("decode", () -> QrChallenge.decode(text))) {
+                    check(tid.equals(decoded.transaction()), "decoded transaction");
+                    check(ok("verify", () -> decoded.verify(platformPub)) == Boolean.TRUE, "platform signature");
+                    check(ok("verify other", () -> decoded.verify(goodPub)) == Boolean.FALSE, "not the holder's");
+                    code(ResultCode.NULL_POINTER, "verify null key", () -> decoded.verify(null));
+                }
+                code(ResultCode.MALFORMED, "decode junk", () -> QrChallenge.decode("yzt:not a challenge"));
+                code(ResultCode.NULL_POINTER, "decode null", () -> QrChallenge.decode(null));
+                char[] t = text.toCharArray();
+                int i = t.length - 3;
+                t[i] = t[i] == 'A' ? 'B' : 'A';
+                try (QrChallenge altered = QrChallenge.decode(new String(t))) {
+                    check(!altered.verify(platformPub), "an altered code does not verify");
+                } catch (YztException e) {
+                    check(e.code() == ResultCode.MALFORMED, "an altered code: " + e);
+                }
+
+                // the phone: unknown platform, wrong host, wrong certificate, expired, then good
+                try (QrRegistry empty = new QrRegistry()) {
+                    code(ResultCode.NOT_FOUND, "unknown platform", () -> QrScan.scan(text, empty, w.now));
+                    empty.add(QR_CODE, QR_NAME, w.platform, Collections.singletonList("elsewhere.example.cn"));
+                    code(ResultCode.FORBIDDEN, "another host", () -> QrScan.scan(text, empty, w.now));
+                    empty.add(QR_CODE, QR_NAME, w.good, Collections.singletonList(QR_HOST));
+                    code(ResultCode.FORBIDDEN, "another certificate", () -> QrScan.scan(text, empty, w.now));
+                }
+                code(ResultCode.INVALID_STATE, "expired", () -> QrScan.scan(text, w.registry, w.now + 121));
+                code(ResultCode.NULL_POINTER, "scan null registry", () -> QrScan.scan(text, null, w.now));
+                try (QrScan scan = ok("scan", () -> QrScan.scan(text, w.registry, w.now + 5))) {
+                    check(QR_NAME.equals(scan.platformName()), "platform name");
+                    check("授权登录".equals(scan.actionLabel()), "action label " + scan.actionLabel());
+                    check(scan.displayText().contains(QR_NAME) && scan.displayText().contains(QR_CODE), "display text");
+                    try (QrChallenge scanned = scan.challenge()) {
+                        check(tid.equals(scanned.transaction()), "scanned transaction");
+                    }
+                    long sch = scan.acquire();
+                    try {
+                        code(ResultCode.UNKNOWN_VALUE, "scan text 3", () -> Native.qrScanText(sch, 3));
+                    } finally {
+                        scan.release();
+                    }
+                    // answering: refusals at the app, then the answer
+                    code(ResultCode.KEY_MISMATCH, "wrong key", () -> scan.respond(MEMBER, w.good, w.platformKey, null, w.now + 6));
+                    code(ResultCode.INVALID_ARGUMENT, "login with data", () -> scan.respond(MEMBER, w.good, w.goodKey, MSG, w.now + 6));
+                    code(ResultCode.NULL_POINTER, "null member", () -> scan.respond(null, w.good, w.goodKey, null, w.now + 6));
+                    code(ResultCode.NULL_POINTER, "null signing certificate", () -> scan.respond(MEMBER, null, w.goodKey, null, w.now + 6));
+                    code(ResultCode.NULL_POINTER, "null signing key", () -> scan.respond(MEMBER, w.good, null, null, w.now + 6));
+                    byte[] resp = ok("respond", () -> scan.respond(MEMBER, w.good, w.goodKey, null, w.now + 6));
+
+                    // the platform verifies: accepted once, charged once, a replay refused
+                    code(ResultCode.NULL_POINTER, "verify null", () -> w.verifier.verify(null, w.now + 7));
+                    try (QrVerification v = ok("verify", () -> w.verifier.verify(resp, w.now + 7))) {
+                        check(v.accepted() && v.reason() == 0, "accepted: " + v.reasonName() + " " + v.detail());
+                        check(v.remaining().getAsLong() == 9, "charged once");
+                        try (Certificate who = v.certificate().orElseThrow()) {
+                            check(who.serialHex().equals(w.good.serialHex()), "the signer");
+                        }
+                        check(!v.outcome().isPresent() && !v.outcomeAction().isPresent(), "a login hands over nothing");
+                        check(v.answerJson().contains("\"verifySignatureResult\":true"), "answer JSON");
+                        check("ok".equals(v.reasonName()) && v.detail().isEmpty(), "reason ok");
+                        check(v.transaction().orElse("").equals(tid), "verified transaction");
+                        long vh = v.acquire();
+                        try {
+                            code(ResultCode.UNKNOWN_VALUE, "verification text -1", () -> Native.qrVerificationText(vh, -1));
+                            code(ResultCode.WRONG_HANDLE, "verification as scan", () -> Native.qrScanText(vh, 0));
+                        } finally {
+                            v.release();
+                        }
+                    }
+                    try (QrVerification v = w.verifier.verify(resp, w.now + 8)) {
+                        check(!v.accepted() && v.reason() == 1004, "a replay: " + v.reason());
+                        check("already_used".equals(v.reasonName()), "already used");
+                        check(!v.remaining().isPresent() && !v.certificate().isPresent(), "nothing charged or verified");
+                        check(v.answerJson().contains("\"reasonCode\":1004"), "replay JSON");
+                    }
+                    check(w.store.quota(holder, QR_CODE, QrInstitution.CA).getAsLong() == 9, "9 left");
+                    String records = ok("records", w.store::recordsJson);
+                    check(records.contains(holder) && records.contains(tid), "scan report");
+                }
+            }
+
+            // garbage is answered, not refused
+            try (QrVerification v = ok("garbage", () -> w.verifier.verify(MSG, w.now))) {
+                check(v.reason() == 1001 && !v.transaction().isPresent() && !v.detail().isEmpty(), "malformed");
+            }
+            try (QrVerification v = ok("empty response", () -> w.verifier.verify(new byte[0], w.now))) {
+                check(v.reason() == 1001, "empty response is malformed");
+            }
+            // stale; revoked
+            try (QrVerification v = w.round(QrAction.LOGIN, null, w.good, w.goodKey, null, w.now + 500)) {
+                check(v.reason() == 1008, "stale: " + v.reason());
+            }
+            try (QrVerification v = w.round(QrAction.LOGIN, null, w.revoked, w.revokedKey, null, w.now + 7)) {
+                check(v.reason() == 1013, "revoked: " + v.reason());
+            }
+
+            // every other action, with what it hands over
+            byte[] doc = "tender document, page 1".getBytes(StandardCharsets.UTF_8);
+            try (QrVerification v = w.round(QrAction.SEAL, doc, w.good, w.goodKey, w.seal, w.now + 7)) {
+                check(v.accepted(), "seal: " + v.reasonName() + " " + v.detail());
+                check(v.outcomeAction().orElse(null) == QrAction.SEAL, "seal outcome action");
+                try (SealSignature stamped = ok("stamped", () -> SealSignature.parse(v.outcome().orElseThrow()))) {
+                    Report r = stamped.verify(doc, null, null, null);
+                    check(r.valid(), "the stamped document verifies: " + r);
+                }
+            }
+            try (QrVerification v = w.round(QrAction.SEAL, doc, w.good, w.goodKey, w.seal, w.now + 7)) {
+                check(v.reason() == 1018, "the seal package had one use: " + v.reason());
+            }
+            try (QrVerification v = w.round(QrAction.ENCRYPT, null, w.good, w.goodKey, null, w.now + 7)) {
+                check(v.accepted() && v.outcomeAction().orElse(null) == QrAction.ENCRYPT, "encrypt");
+                try (Certificate enc = Certificate.parse(v.outcome().orElseThrow())) {
+                    check(enc.serialHex().equals(w.goodenc.serialHex()), "the encryption certificate");
+                }
+            }
+            byte[] docKey = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+            byte[] envelope;
+            try (PublicKey encPub = w.goodencKey.publicKey()) {
+                envelope = encPub.encrypt(docKey, CiphertextFormat.ASN1);
+            }
+            try (QrVerification v = w.round(QrAction.DECRYPT, envelope, w.good, w.goodKey, null, w.now + 7)) {
+                check(v.accepted() && v.outcomeAction().orElse(null) == QrAction.DECRYPT, "decrypt");
+                check(Arrays.equals(v.outcome().orElseThrow(), docKey), "the document key");
+            }
+            try (QrVerification v = w.round(QrAction.FILE_SIGN, doc, w.good, w.goodKey, null, w.now + 7)) {
+                byte[] cms = v.outcome().orElseThrow();
+                check(v.accepted() && cms.length > 200 && cms[0] == 0x30, "file signature");
+            }
+            try (QrVerification v = w.round(QrAction.MSG_SIGN, MSG, w.good, w.goodKey, null, w.now + 7);
+                    PublicKey goodPub = w.goodKey.publicKey()) {
+                check(v.accepted() && goodPub.verify(MSG, v.outcome().orElseThrow()), "message signature");
+            }
+
+            // issuing: what each action takes
+            byte[] zero = new byte[32];
+            long vh = w.verifier.acquire();
+            long sh = w.store.acquire();
+            try {
+                code(ResultCode.UNKNOWN_VALUE, "action 0", () -> Native.qrVerifierIssue(vh, 0, null, w.now));
+                code(ResultCode.UNKNOWN_VALUE, "action 7", () -> Native.qrVerifierIssue(vh, 7, null, w.now));
+                code(ResultCode.UNKNOWN_VALUE, "action 258", () -> Native.qrVerifierIssue(vh, 258, null, w.now));
+                code(ResultCode.WRONG_HANDLE, "store as verifier", () -> Native.qrVerifierIssue(sh, 1, null, w.now));
+            } finally {
+                w.store.release();
+                w.verifier.release();
+            }
+            code(ResultCode.INVALID_ARGUMENT, "login with a digest", () -> w.verifier.issue(QrAction.LOGIN, zero, w.now));
+            code(ResultCode.INVALID_ARGUMENT, "seal without one", () -> w.verifier.issue(QrAction.SEAL, null, w.now));
+            code(ResultCode.INVALID_LENGTH, "31-byte digest", () -> w.verifier.issue(QrAction.FILE_SIGN, new byte[31], w.now));
+            code(ResultCode.INVALID_LENGTH, "empty digest", () -> w.verifier.issue(QrAction.FILE_SIGN, new byte[0], w.now));
+            code(ResultCode.NULL_POINTER, "null action", () -> w.verifier.issue(null, null, w.now));
+            try (QrChallenge c2 = w.verifier.issue(QrAction.SEAL, zero, w.now)) {
+                check(c2.digestHex().orElse("").equals("0".repeat(64)), "the digest");
+            }
+            // the app refuses material that is not what the code asked for
+            try (QrChallenge c2 = w.verifier.issue(QrAction.SEAL, Sm3.digest(doc), w.now);
+                    QrScan scan = QrScan.scan(c2.text(), w.registry, w.now)) {
+                code(ResultCode.INVALID_PARAMETER, "other document", () -> scan.respond(MEMBER, null, w.good, w.goodKey, null, null, MSG, w.seal, "p1", false, w.now));
+                code(ResultCode.NULL_POINTER, "no seal", () -> scan.respond(MEMBER, null, w.good, w.goodKey, null, null, doc, null, "p1", false, w.now));
+                code(ResultCode.INVALID_ARGUMENT, "no document", () -> scan.respond(MEMBER, null, w.good, w.goodKey, null, null, null, w.seal, "p1", false, w.now));
+            }
+            // the CA package ran out
+            w.store.setQuota(holder, QR_CODE, QrInstitution.CA, 0);
+            try (QrVerification v = w.round(QrAction.LOGIN, null, w.good, w.goodKey, null, w.now + 7)) {
+                check(v.reason() == 1018, "exhausted: " + v.reason());
+            }
+            // the verifier keeps the store alive after the store is closed
+            w.store.close();
+            try (QrChallenge c3 = ok("issue after the store closed", () -> w.verifier.issue(QrAction.LOGIN, null, w.now))) {
+                check(c3 != null, "still issuing");
+            }
+            code(ResultCode.NULL_POINTER, "closed store", () -> w.store.recordsJson());
+            // closed QR objects refuse
+            QrChallenge c4 = w.verifier.issue(QrAction.LOGIN, null, w.now);
+            String t4 = c4.text();
+            QrScan s4 = QrScan.scan(t4, w.registry, w.now);
+            QrVerification v4 = w.verifier.verify(s4.respond(MEMBER, w.good, w.goodKey, null, w.now), w.now);
+            c4.close();
+            s4.close();
+            v4.close();
+            w.registry.close();
+            w.verifier.close();
+            code(ResultCode.NULL_POINTER, "closed challenge", c4::text);
+            code(ResultCode.NULL_POINTER, "closed scan", s4::displayText);
+            code(ResultCode.NULL_POINTER, "closed verification", v4::accepted);
+            code(ResultCode.NULL_POINTER, "closed registry", () -> QrScan.scan(t4, w.registry, w.now));
+            code(ResultCode.NULL_POINTER, "closed verifier", () -> w.verifier.issue(QrAction.LOGIN, null, w.now));
+        }
+    }
+
+    /** Threads sharing one verifier: exactly the package's uses are charged. */
+    static void testQrThreads() throws Exception {
+        final int threads = 4;
+        final int rounds = 6;
+        final int quota = threads * rounds - 7;
+        try (QrWorld w = new QrWorld()) {
+            w.open(false);
+            String holder = QrStore.holderOf(w.good);
+            w.store.setQuota(holder, QR_CODE, QrInstitution.CA, quota + threads);
+            AtomicInteger accepted = new AtomicInteger();
+            AtomicInteger exhausted = new AtomicInteger();
+            AtomicInteger replays = new AtomicInteger();
+            AtomicInteger errors = new AtomicInteger();
+            List<Thread> ts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Thread th =
+                        new Thread(
+                                () -> {
+                                    try {
+                                        for (int i = 0; i < rounds; i++) {
+                                            try (QrVerification v = w.round(QrAction.LOGIN, null, w.good, w.goodKey, null, w.now + 7)) {
+                                                int r = v.reason();
+                                                (r == 0 ? accepted : r == 1018 ? exhausted : errors).incrementAndGet();
+                                            }
+                                        }
+                                        // a replay of an answered code, from this thread
+                                        try (QrChallenge ch = w.verifier.issue(QrAction.LOGIN, null, w.now);
+                                                QrScan scan = QrScan.scan(ch.text(), w.registry, w.now)) {
+                                            byte[] resp = scan.respond(MEMBER, w.good, w.goodKey, null, w.now);
+                                            try (QrVerification v1 = w.verifier.verify(resp, w.now + 1);
+                                                    QrVerification v2 = w.verifier.verify(resp, w.now + 2)) {
+                                                int r = v1.reason();
+                                                (r == 0 ? accepted : r == 1018 ? exhausted : errors).incrementAndGet();
+                                                if (v2.reason() == 1004) {
+                                                    replays.incrementAndGet();
+                                                }
+                                            }
+                                        }
+                                    } catch (Exception e) {
+                                        errors.incrementAndGet();
+                                        e.printStackTrace();
+                                    }
+                                });
+                ts.add(th);
+                th.start();
+            }
+            for (Thread th : ts) {
+                th.join();
+            }
+            check(errors.get() == 0, "QR threads: errors " + errors.get());
+            check(replays.get() == threads, "QR threads: replays " + replays.get());
+            check(accepted.get() == quota + threads, "QR threads: accepted " + accepted.get());
+            check(exhausted.get() == 7, "QR threads: exhausted " + exhausted.get());
+            check(w.store.quota(holder, QR_CODE, QrInstitution.CA).getAsLong() == 0, "QR threads: all used");
+        }
+    }
+
     // ---- the CLI ---------------------------------------------------------------------------
 
     private static int cli(String... args) throws Exception {
@@ -1216,6 +1668,8 @@ public final class TestYzt {
             TestYzt::testSeal,
             TestYzt::testClose,
             TestYzt::testThreads,
+            TestYzt::testQr,
+            TestYzt::testQrThreads,
             TestYzt::testCli,
         };
         for (VoidCall s : sections) {
