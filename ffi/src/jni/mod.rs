@@ -327,3 +327,79 @@ pub extern "system" fn Java_cn_yizhengtong_Native_selftestPanic<'l>(
 ) {
     jcall(&mut env, (), |_| panic!("selftestPanic was called"))
 }
+
+#[cfg(test)]
+mod tests {
+    use ::jni::sys::{JNI_FALSE, JNI_TRUE};
+    use yizhengtong::Error;
+
+    use super::*;
+    use crate::keys::{YztPrivateKey, YztPublicKey};
+
+    #[test]
+    fn a_false_verification_is_false_and_unusable_input_a_failure() {
+        let mismatch = || Err(Fail::Sdk(Error::SignatureMismatch));
+        assert_eq!(answer(Ok(()), YZT_SIGNATURE_MISMATCH).ok(), Some(JNI_TRUE));
+        assert_eq!(
+            answer(mismatch(), YZT_SIGNATURE_MISMATCH).ok(),
+            Some(JNI_FALSE)
+        );
+        let malformed = answer(Err(Fail::Code(YZT_MALFORMED, "bad DER".into())), 1);
+        assert_eq!(malformed.map_err(|f| f.code()).err(), Some(YZT_MALFORMED));
+        // Only the code named is "false": an HMAC check answers false for
+        // AUTHENTICATION_FAILED, and a signature mismatch there is a failure.
+        let hmac = answer(mismatch(), YZT_AUTHENTICATION_FAILED);
+        assert_eq!(
+            hmac.map_err(|f| f.code()).err(),
+            Some(YZT_SIGNATURE_MISMATCH)
+        );
+    }
+
+    #[test]
+    fn java_ints_and_utf8_are_checked_like_c_arguments() {
+        assert_eq!(u32_in(5, "n").ok(), Some(5));
+        assert_eq!(
+            u32_in(-1, "n").err().map(|f| f.code()),
+            Some(YZT_INVALID_ARGUMENT)
+        );
+        assert_eq!(utf8("测试".as_bytes(), "s").ok(), Some("测试"));
+        let bad = utf8(b"\xc3\x28", "pin").err();
+        assert_eq!(bad.as_ref().map(Fail::code), Some(YZT_INVALID_UTF8));
+        assert!(bad.map(|f| f.message()).unwrap_or_default().contains("pin"));
+    }
+
+    #[test]
+    fn jni_errors_become_result_codes() {
+        use ::jni::errors::Error as E;
+        assert_eq!(Fail::from(E::NullPtr("arg")).code(), YZT_NULL_POINTER);
+        assert_eq!(Fail::from(E::NullDeref("arg")).code(), YZT_NULL_POINTER);
+        assert_eq!(Fail::from(E::JavaException).code(), YZT_OTHER);
+    }
+
+    #[test]
+    fn a_handle_survives_the_trip_through_a_java_long() {
+        let key = crate::keys::generate_private();
+        let h = jput::<YztPublicKey>(key.public_key());
+        // SAFETY: h is live until freed at the end; 0 is NULL.
+        unsafe {
+            let pk = jget::<YztPublicKey>(h, "key").map_err(|f| f.message());
+            assert_eq!(pk.copied(), Ok(key.public_key()));
+            let wrong = jget::<YztPrivateKey>(h, "key").err().map(|f| f.code());
+            assert_eq!(wrong, Some(YZT_WRONG_HANDLE));
+            let null = jget::<YztPublicKey>(0, "key").err().map(|f| f.code());
+            assert_eq!(null, Some(YZT_NULL_POINTER));
+            assert_eq!(jfree::<YztPrivateKey>(h), YZT_WRONG_HANDLE);
+            assert_eq!(jfree::<YztPublicKey>(0), YZT_OK);
+            assert_eq!(jfree::<YztPublicKey>(h), YZT_OK);
+        }
+    }
+
+    #[test]
+    fn a_panic_message_says_what_panicked() {
+        let payload: Box<dyn std::any::Any + Send> = Box::new("boom");
+        assert_eq!(
+            panic_message(payload.as_ref()),
+            "internal error (panic): boom"
+        );
+    }
+}
