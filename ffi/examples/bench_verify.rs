@@ -1,8 +1,11 @@
 //! The overhead of a verify call through the C ABI against the Rust call,
 //! for BENCHMARKS.md: the same key, message and DER signature, verified
 //! with the Rust API and with the exported `extern "C"` functions (what a C
-//! program calls; the C program `examples/c/bench_verify.c` measures the
-//! same through the shared library).
+//! program calls; the C program `examples/c/bench_verify.c` and the Java
+//! program `java/examples/BenchVerify.java` measure the same through the
+//! shared library, and `examples/bench_overhead.sh` runs all three in
+//! interleaved rounds). Last, an SM3 of the same 45 bytes, a call so cheap
+//! that the boundary's own cost shows.
 //!
 //! `cargo run --release -p yizhengtong-ffi --example bench_verify [SECONDS]`
 
@@ -10,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use yizhengtong::crypto::{DEFAULT_USER_ID, PrivateKey, Signature};
 use yizhengtong::verify::VerifyingKey;
-use yizhengtong_ffi::crypto::{YZT_SIG_DER, yzt_verifier_new, yzt_verifier_verify, yzt_verify};
+use yizhengtong_ffi::crypto::{
+    YZT_SIG_DER, yzt_sm3, yzt_verifier_new, yzt_verifier_verify, yzt_verify,
+};
 use yizhengtong_ffi::keys::{YztPublicKey, yzt_public_key_free, yzt_public_key_import};
 use yizhengtong_ffi::{YZT_OK, crypto::yzt_verifier_free};
 
@@ -103,6 +108,18 @@ fn main() {
             )
         };
         assert_eq!(rc, YZT_OK);
+    });
+    // A call whose work is tiny, so that the boundary's fixed cost shows.
+    time("Rust: sm3 (45 bytes)", seconds, || {
+        std::hint::black_box(yizhengtong::crypto::sm3(std::hint::black_box(msg)));
+    });
+    time("C ABI: yzt_sm3 (45 bytes)", seconds, || {
+        let mut out = [0u8; 32];
+        let mut n = 0usize;
+        // SAFETY: buffers owned by this closure.
+        let rc = unsafe { yzt_sm3(msg.as_ptr(), msg.len(), out.as_mut_ptr(), out.len(), &mut n) };
+        assert_eq!(rc, YZT_OK);
+        std::hint::black_box(out);
     });
     // SAFETY: handles made above, freed once.
     unsafe {

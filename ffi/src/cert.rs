@@ -65,6 +65,105 @@ pub const YZT_CERT_ORGANIZATION: i32 = 4;
 /// The certificate as PEM.
 pub const YZT_CERT_PEM: i32 = 5;
 
+// ---- the bodies, shared by the C exports and the JNI entry points ----------
+
+/// Parse a certificate, PEM or DER.
+pub(crate) fn certificate_parse(data: &[u8]) -> R<Certificate> {
+    Ok(Certificate::from_any(data)?)
+}
+
+/// A text field (`YZT_CERT_*`); `YZT_ABSENT` when the certificate lacks it.
+pub(crate) fn certificate_text(c: &Certificate, field: i32) -> R<String> {
+    let absent = |v: Option<String>, what: &str| {
+        v.ok_or_else(|| Fail::Code(YZT_ABSENT, format!("the certificate has no {what}")))
+    };
+    Ok(match field {
+        YZT_CERT_SUBJECT => c.subject(),
+        YZT_CERT_ISSUER => c.issuer(),
+        YZT_CERT_SERIAL_HEX => c.serial_hex(),
+        YZT_CERT_COMMON_NAME => absent(c.common_name(), "common name")?,
+        YZT_CERT_ORGANIZATION => absent(c.organization(), "organization")?,
+        YZT_CERT_PEM => c.to_pem(),
+        other => return unknown("certificate field", other),
+    })
+}
+
+/// The validity period as Unix seconds (not before, not after).
+pub(crate) fn certificate_validity(c: &Certificate) -> (i64, i64) {
+    (time_out(c.not_before()), time_out(c.not_after()))
+}
+
+/// The keyUsage bits (`YZT_KU_*`); `YZT_ABSENT` without the extension.
+pub(crate) fn certificate_key_usage(c: &Certificate) -> R<u32> {
+    let Some(ku) = c.key_usage()? else {
+        return fail(YZT_ABSENT, "the certificate has no keyUsage extension");
+    };
+    let mut bits = 0;
+    for (set, bit) in [
+        (ku.digital_signature, YZT_KU_DIGITAL_SIGNATURE),
+        (ku.non_repudiation, YZT_KU_NON_REPUDIATION),
+        (ku.key_encipherment, YZT_KU_KEY_ENCIPHERMENT),
+        (ku.data_encipherment, YZT_KU_DATA_ENCIPHERMENT),
+        (ku.key_agreement, YZT_KU_KEY_AGREEMENT),
+        (ku.key_cert_sign, YZT_KU_KEY_CERT_SIGN),
+        (ku.crl_sign, YZT_KU_CRL_SIGN),
+    ] {
+        if set {
+            bits |= bit;
+        }
+    }
+    Ok(bits)
+}
+
+/// Parse a CRL, PEM or DER.
+pub(crate) fn crl_parse(data: &[u8]) -> R<Crl> {
+    Ok(Crl::from_any(data)?)
+}
+
+/// Verify `leaf` up to one of `anchors` at Unix time `at` for `usage`
+/// (`YZT_USE_*`). A failed check is an `Error::Certificate`; read which
+/// certificate and which check with [`chain_failure`].
+pub(crate) fn chain_verify(
+    leaf: &Certificate,
+    intermediates: &[&Certificate],
+    anchors: &[&Certificate],
+    crls: &[&Crl],
+    at: i64,
+    usage: i32,
+    require_revocation: bool,
+) -> R<()> {
+    let usage = match usage {
+        YZT_USE_ANY => IntendedUse::Any,
+        YZT_USE_SIGNATURE => IntendedUse::Signature,
+        YZT_USE_ENCRYPTION => IntendedUse::Encryption,
+        YZT_USE_CERT_SIGN => IntendedUse::CertSign,
+        other => return unknown("intended use", other),
+    };
+    let inter: Vec<Certificate> = intermediates.iter().map(|c| (*c).clone()).collect();
+    let anch: Vec<Certificate> = anchors.iter().map(|c| (*c).clone()).collect();
+    let crls: Vec<Crl> = crls.iter().map(|c| (*c).clone()).collect();
+    let mut opts = VerifyOptions::at(time_in(at)?);
+    opts.usage = usage;
+    opts.crls = &crls;
+    opts.require_revocation_check = require_revocation;
+    verify_chain(leaf, &inter, &anch, &opts)?;
+    Ok(())
+}
+
+/// Which certificate (0 = the leaf) and which check (`YZT_CHECK_*`) a
+/// chain failure names; `None` for other failures.
+pub(crate) fn chain_failure(f: &Fail) -> Option<(i32, i32)> {
+    match f {
+        Fail::Sdk(Error::Certificate { index, check, .. }) => Some((
+            i32::try_from(*index).unwrap_or(i32::MAX),
+            check_code(*check),
+        )),
+        _ => None,
+    }
+}
+
+// ---- the C exports ------------------------------------------------------------
+
 /// Borrow an array of `n` handles.
 ///
 /// # Safety
@@ -109,7 +208,7 @@ pub unsafe extern "C" fn yzt_certificate_parse(
         // SAFETY: the caller's pointer promises.
         let (out, data) = unsafe { (out_ref(out, "out")?, bytes_in(data, len, "data")?) };
         *out = std::ptr::null_mut();
-        put::<YztCertificate>(out, Certificate::from_any(data)?);
+        put::<YztCertificate>(out, certificate_parse(data)?);
         Ok(())
     })
 }
@@ -131,18 +230,7 @@ pub unsafe extern "C" fn yzt_certificate_text(
     guard(|| {
         // SAFETY: the caller's pointer promises.
         let c = unsafe { get::<YztCertificate>(cert, "cert") }?;
-        let absent = |v: Option<String>, what: &str| {
-            v.ok_or_else(|| Fail::Code(YZT_ABSENT, format!("the certificate has no {what}")))
-        };
-        let s = match field {
-            YZT_CERT_SUBJECT => c.subject(),
-            YZT_CERT_ISSUER => c.issuer(),
-            YZT_CERT_SERIAL_HEX => c.serial_hex(),
-            YZT_CERT_COMMON_NAME => absent(c.common_name(), "common name")?,
-            YZT_CERT_ORGANIZATION => absent(c.organization(), "organization")?,
-            YZT_CERT_PEM => c.to_pem(),
-            other => return unknown("certificate field", other),
-        };
+        let s = certificate_text(c, field)?;
         // SAFETY: the caller's buffer promise.
         unsafe { write_str(&s, buf, cap, out_len) }
     })
@@ -186,8 +274,7 @@ pub unsafe extern "C" fn yzt_certificate_validity(
                 out_ref(not_after, "not_after")?,
             )
         };
-        *nb = time_out(c.not_before());
-        *na = time_out(c.not_after());
+        (*nb, *na) = certificate_validity(c);
         Ok(())
     })
 }
@@ -228,22 +315,7 @@ pub unsafe extern "C" fn yzt_certificate_key_usage(
         // SAFETY: the caller's pointer promises.
         let (c, out) = unsafe { (get::<YztCertificate>(cert, "cert")?, out_ref(bits, "bits")?) };
         *out = 0;
-        let Some(ku) = c.key_usage()? else {
-            return fail(YZT_ABSENT, "the certificate has no keyUsage extension");
-        };
-        for (set, bit) in [
-            (ku.digital_signature, YZT_KU_DIGITAL_SIGNATURE),
-            (ku.non_repudiation, YZT_KU_NON_REPUDIATION),
-            (ku.key_encipherment, YZT_KU_KEY_ENCIPHERMENT),
-            (ku.data_encipherment, YZT_KU_DATA_ENCIPHERMENT),
-            (ku.key_agreement, YZT_KU_KEY_AGREEMENT),
-            (ku.key_cert_sign, YZT_KU_KEY_CERT_SIGN),
-            (ku.crl_sign, YZT_KU_CRL_SIGN),
-        ] {
-            if set {
-                *out |= bit;
-            }
-        }
+        *out = certificate_key_usage(c)?;
         Ok(())
     })
 }
@@ -286,7 +358,7 @@ pub unsafe extern "C" fn yzt_crl_parse(data: *const u8, len: usize, out: *mut *m
         // SAFETY: the caller's pointer promises.
         let (out, data) = unsafe { (out_ref(out, "out")?, bytes_in(data, len, "data")?) };
         *out = std::ptr::null_mut();
-        put::<YztCrl>(out, Crl::from_any(data)?);
+        put::<YztCrl>(out, crl_parse(data)?);
         Ok(())
     })
 }
@@ -350,33 +422,23 @@ pub unsafe extern "C" fn yzt_chain_verify(
                 handles_in::<YztCrl>(crls, crls_len, "crls")?,
             )
         };
-        let usage = match usage {
-            YZT_USE_ANY => IntendedUse::Any,
-            YZT_USE_SIGNATURE => IntendedUse::Signature,
-            YZT_USE_ENCRYPTION => IntendedUse::Encryption,
-            YZT_USE_CERT_SIGN => IntendedUse::CertSign,
-            other => return unknown("intended use", other),
-        };
-        let inter: Vec<Certificate> = inter.into_iter().cloned().collect();
-        let anch: Vec<Certificate> = anch.into_iter().cloned().collect();
-        let crls: Vec<Crl> = crls.into_iter().cloned().collect();
-        let mut opts = VerifyOptions::at(time_in(at)?);
-        opts.usage = usage;
-        opts.crls = &crls;
-        opts.require_revocation_check = require_revocation != 0;
-        match verify_chain(leaf, &inter, &anch, &opts) {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                if let Error::Certificate { index, check, .. } = &e {
-                    if let Some(i) = fi {
-                        *i = i32::try_from(*index).unwrap_or(i32::MAX);
-                    }
-                    if let Some(c) = fc {
-                        *c = check_code(*check);
-                    }
-                }
-                Err(e.into())
+        let result = chain_verify(
+            leaf,
+            &inter,
+            &anch,
+            &crls,
+            at,
+            usage,
+            require_revocation != 0,
+        );
+        if let Some((index, check)) = result.as_ref().err().and_then(chain_failure) {
+            if let Some(i) = fi {
+                *i = index;
+            }
+            if let Some(c) = fc {
+                *c = check;
             }
         }
+        result
     })
 }

@@ -344,16 +344,22 @@ pub(crate) fn guard(f: impl FnOnce() -> R<()>) -> i32 {
             fail.code()
         }
         Err(payload) => {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
             // Setting the message cannot panic again: it only moves a String.
-            set_last_error(format!("internal error (panic): {what}"));
+            set_last_error(panic_message(payload.as_ref()));
             YZT_PANIC
         }
     }
+}
+
+/// The message for a caught panic: `internal error (panic): ` and what the
+/// panic said. Shared by the C and the JNI boundaries.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("internal error (panic): {what}")
 }
 
 // ---- inputs -------------------------------------------------------------------
@@ -533,13 +539,19 @@ pub(crate) unsafe trait Handle {
     const NAME: &'static str;
 }
 
-/// Box `value` as a new handle of type `H` and store it in `*out`.
-pub(crate) fn put<H: Handle>(out: &mut *mut H, value: H::Inner) {
+/// Box `value` as a new handle of type `H`. The C exports store it in an
+/// out-pointer ([`put`]); the JNI entry points hand it to Java as a `long`.
+pub(crate) fn new_handle<H: Handle>(value: H::Inner) -> *mut H {
     let b = Box::new(Tagged {
         magic: H::MAGIC,
         value,
     });
-    *out = Box::into_raw(b).cast::<H>();
+    Box::into_raw(b).cast::<H>()
+}
+
+/// Box `value` as a new handle of type `H` and store it in `*out`.
+pub(crate) fn put<H: Handle>(out: &mut *mut H, value: H::Inner) {
+    *out = new_handle::<H>(value);
 }
 
 /// The tag of a non-null handle.

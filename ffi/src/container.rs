@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use std::sync::Mutex;
 
 use yizhengtong::crypto::container::{DEFAULT_MAX_ATTEMPTS, DEFAULT_PIN_ITERATIONS};
-use yizhengtong::crypto::{ContainerParams, KeyContainer};
+use yizhengtong::crypto::{ContainerParams, KeyContainer, PrivateKey, PublicKey};
 
 use crate::bytes::{YztBytes, put_bytes};
 use crate::common::*;
@@ -23,9 +23,69 @@ handle!(YztContainer, Mutex<KeyContainer>, 0x797a_7443_6f6e_7461);
 
 /// Lock a container, recovering from a panic in another call (the
 /// container's own state is updated only at the end of each operation).
-fn lock(c: &Mutex<KeyContainer>) -> std::sync::MutexGuard<'_, KeyContainer> {
+pub(crate) fn lock(c: &Mutex<KeyContainer>) -> std::sync::MutexGuard<'_, KeyContainer> {
     c.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+// ---- the bodies, shared by the C exports and the JNI entry points ----------
+
+/// Seal `key` under `pin` (entered twice); 0 picks the default iterations
+/// and attempts.
+pub(crate) fn create(
+    key: &PrivateKey,
+    pin: &str,
+    confirm: &str,
+    iterations: u32,
+    max_attempts: u32,
+) -> R<Mutex<KeyContainer>> {
+    let params = ContainerParams {
+        iterations: if iterations == 0 {
+            DEFAULT_PIN_ITERATIONS
+        } else {
+            iterations
+        },
+        max_attempts: if max_attempts == 0 {
+            DEFAULT_MAX_ATTEMPTS
+        } else {
+            max_attempts
+        },
+    };
+    let c = KeyContainer::create(key, pin, confirm, params, &mut rand::rng())?;
+    Ok(Mutex::new(c))
+}
+
+/// Read a serialised container.
+pub(crate) fn from_bytes(data: &[u8]) -> R<Mutex<KeyContainer>> {
+    Ok(Mutex::new(KeyContainer::from_bytes(data)?))
+}
+
+/// Serialise a container with its current retry count.
+pub(crate) fn to_bytes(c: &Mutex<KeyContainer>) -> Vec<u8> {
+    lock(c).to_bytes()
+}
+
+/// Open a container with `pin` (a wrong PIN counts).
+pub(crate) fn unlock(c: &Mutex<KeyContainer>, pin: &str) -> R<PrivateKey> {
+    Ok(lock(c).unlock(pin)?)
+}
+
+/// Change the PIN (the old one counted like an unlock).
+pub(crate) fn change_pin(c: &Mutex<KeyContainer>, old: &str, new: &str, confirm: &str) -> R<()> {
+    lock(c).change_pin(old, new, confirm, &mut rand::rng())?;
+    Ok(())
+}
+
+/// Wrong PINs still allowed.
+pub(crate) fn remaining_attempts(c: &Mutex<KeyContainer>) -> u32 {
+    lock(c).remaining_attempts()
+}
+
+/// The sealed key's public key.
+pub(crate) fn public_key(c: &Mutex<KeyContainer>) -> PublicKey {
+    *lock(c).public_key()
+}
+
+// ---- the C exports ------------------------------------------------------------
 
 /// Seal `key` under `pin` entered twice (`pin`, `confirm`: NUL-terminated,
 /// six ASCII digits). `iterations` of PBKDF2-HMAC-SM3 (0 for the default
@@ -56,20 +116,7 @@ pub unsafe extern "C" fn yzt_container_create(
             )
         };
         *out = std::ptr::null_mut();
-        let params = ContainerParams {
-            iterations: if iterations == 0 {
-                DEFAULT_PIN_ITERATIONS
-            } else {
-                iterations
-            },
-            max_attempts: if max_attempts == 0 {
-                DEFAULT_MAX_ATTEMPTS
-            } else {
-                max_attempts
-            },
-        };
-        let c = KeyContainer::create(key, pin, confirm, params, &mut rand::rng())?;
-        put::<YztContainer>(out, Mutex::new(c));
+        put::<YztContainer>(out, create(key, pin, confirm, iterations, max_attempts)?);
         Ok(())
     })
 }
@@ -89,7 +136,7 @@ pub unsafe extern "C" fn yzt_container_from_bytes(
         // SAFETY: the caller's pointer promises.
         let (out, data) = unsafe { (out_ref(out, "out")?, bytes_in(data, len, "data")?) };
         *out = std::ptr::null_mut();
-        put::<YztContainer>(out, Mutex::new(KeyContainer::from_bytes(data)?));
+        put::<YztContainer>(out, from_bytes(data)?);
         Ok(())
     })
 }
@@ -113,8 +160,7 @@ pub unsafe extern "C" fn yzt_container_to_bytes(
             )
         };
         *out = std::ptr::null_mut();
-        let bytes = lock(c).to_bytes();
-        put_bytes(out, bytes);
+        put_bytes(out, to_bytes(c));
         Ok(())
     })
 }
@@ -144,8 +190,7 @@ pub unsafe extern "C" fn yzt_container_unlock(
             )
         };
         *out = std::ptr::null_mut();
-        let key = lock(c).unlock(pin)?;
-        put::<YztPrivateKey>(out, key);
+        put::<YztPrivateKey>(out, unlock(c, pin)?);
         Ok(())
     })
 }
@@ -172,8 +217,7 @@ pub unsafe extern "C" fn yzt_container_change_pin(
                 str_in(confirm, "confirm")?,
             )
         };
-        lock(c).change_pin(old, new, confirm, &mut rand::rng())?;
-        Ok(())
+        change_pin(c, old, new, confirm)
     })
 }
 
@@ -195,7 +239,7 @@ pub unsafe extern "C" fn yzt_container_remaining_attempts(
                 get::<YztContainer>(container, "container")?,
             )
         };
-        *out = lock(c).remaining_attempts();
+        *out = remaining_attempts(c);
         Ok(())
     })
 }
@@ -219,8 +263,7 @@ pub unsafe extern "C" fn yzt_container_public_key(
             )
         };
         *out = std::ptr::null_mut();
-        let pk = *lock(c).public_key();
-        put::<YztPublicKey>(out, pk);
+        put::<YztPublicKey>(out, public_key(c));
         Ok(())
     })
 }

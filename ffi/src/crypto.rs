@@ -6,9 +6,11 @@ use std::sync::Mutex;
 use yizhengtong::crypto::sign::{MAX_USER_ID_LEN, message_digest};
 use yizhengtong::crypto::sm4::{self, Padding};
 use yizhengtong::crypto::{
-    CiphertextFormat, DEFAULT_USER_ID, HmacSm3, Signature, SignatureFormat, Sm3,
+    CiphertextFormat, DEFAULT_USER_ID, HmacSm3, PrivateKey, PublicKey, Signature, SignatureFormat,
+    Sm3,
 };
 use yizhengtong::verify::VerifyingKey;
+use zeroize::Zeroizing;
 
 use crate::bytes::{YztBytes, put_bytes};
 use crate::common::*;
@@ -80,7 +82,7 @@ handle!(YztSm3, Mutex<Sm3>, 0x797a_7453_6d33_4374);
 unsafe fn user_id_in<'a>(id: *const u8, len: usize) -> R<&'a [u8]> {
     // SAFETY: forwarded from the caller.
     let id = unsafe { opt_bytes_in(id, len, "user_id") }?;
-    Ok(id.unwrap_or(DEFAULT_USER_ID))
+    Ok(user_id_or_default(id))
 }
 
 fn sig_format(format: i32) -> R<SignatureFormat> {
@@ -108,6 +110,119 @@ fn ct_format(format: i32) -> R<CiphertextFormat> {
         other => unknown("ciphertext format", other),
     }
 }
+
+// ---- the bodies, shared by the C exports and the JNI entry points ----------
+
+/// The user ID to use: `None` (NULL with length 0 in C, `null` in Java)
+/// means the default `1234567812345678`.
+pub(crate) fn user_id_or_default(id: Option<&[u8]>) -> &[u8] {
+    id.unwrap_or(DEFAULT_USER_ID)
+}
+
+/// Sign `msg` under `id`, encoded as `format` (`YZT_SIG_DER`/`RAW`).
+pub(crate) fn sign(key: &PrivateKey, id: &[u8], msg: &[u8], format: i32) -> R<Vec<u8>> {
+    let format = sig_format(format)?;
+    let s = key.sign(id, msg, &mut rand::rng())?;
+    Ok(s.to_bytes(format))
+}
+
+/// Verify `sig` (`YZT_SIG_*`) over `msg` under `id`: `Ok`, a
+/// `SignatureMismatch` error (code `YZT_SIGNATURE_MISMATCH`) when false,
+/// another error for unusable input.
+pub(crate) fn verify(key: &PublicKey, id: &[u8], msg: &[u8], sig: &[u8], format: i32) -> R<()> {
+    let sig = parse_sig(sig, format)?;
+    key.verify(id, msg, &sig)?;
+    Ok(())
+}
+
+/// `e = SM3(ZA || msg)` for `key` and `id`.
+pub(crate) fn message_digest_of(key: &PublicKey, id: &[u8], msg: &[u8]) -> R<[u8; 32]> {
+    Ok(message_digest(key, id, msg)?)
+}
+
+/// Sign a precomputed 32-byte digest.
+pub(crate) fn sign_digest(key: &PrivateKey, digest: &[u8], format: i32) -> R<Vec<u8>> {
+    let e = digest32(digest)?;
+    let format = sig_format(format)?;
+    Ok(key.sign_digest(&e, &mut rand::rng()).to_bytes(format))
+}
+
+/// Verify over a precomputed 32-byte digest; answers as [`verify`].
+pub(crate) fn verify_digest(key: &PublicKey, digest: &[u8], sig: &[u8], format: i32) -> R<()> {
+    let e = digest32(digest)?;
+    key.verify_digest(&e, &parse_sig(sig, format)?)?;
+    Ok(())
+}
+
+/// A verifier prepared for `key` and `id`.
+pub(crate) fn verifier_new(key: &PublicKey, id: &[u8]) -> R<VerifyingKey> {
+    Ok(VerifyingKey::new(key, id)?)
+}
+
+/// Verify with a prepared verifier; answers as [`verify`].
+pub(crate) fn verifier_verify(v: &VerifyingKey, msg: &[u8], sig: &[u8], format: i32) -> R<()> {
+    v.verify(msg, &parse_sig(sig, format)?)?;
+    Ok(())
+}
+
+/// SM2-encrypt to `key` in `format` (`YZT_CT_*` but not `DETECT`).
+pub(crate) fn encrypt(key: &PublicKey, plaintext: &[u8], format: i32) -> R<Vec<u8>> {
+    let format = ct_format(format)?;
+    Ok(key.encrypt_to(plaintext, format, &mut rand::rng())?)
+}
+
+/// SM2-decrypt `ciphertext` in `format` (`YZT_CT_*`, or `YZT_CT_DETECT`).
+pub(crate) fn decrypt(key: &PrivateKey, ciphertext: &[u8], format: i32) -> R<Zeroizing<Vec<u8>>> {
+    Ok(match format {
+        YZT_CT_DETECT => key.decrypt(ciphertext)?,
+        f => key.decrypt_as(ciphertext, ct_format(f)?)?,
+    })
+}
+
+/// Feed a streaming SM3.
+pub(crate) fn sm3_update(ctx: &Mutex<Sm3>, data: &[u8]) {
+    ctx.lock().unwrap_or_else(|p| p.into_inner()).update(data);
+}
+
+/// Finish a streaming SM3 and reset it.
+pub(crate) fn sm3_finalize(ctx: &Mutex<Sm3>) -> [u8; 32] {
+    let mut g = ctx.lock().unwrap_or_else(|p| p.into_inner());
+    std::mem::take(&mut *g).finalize()
+}
+
+/// Check an HMAC-SM3 tag (16 to 32 bytes) in constant time.
+pub(crate) fn hmac_sm3_verify(key: &[u8], data: &[u8], tag: &[u8]) -> R<()> {
+    let mut m = HmacSm3::new(key);
+    m.update(data);
+    m.verify(tag)?;
+    Ok(())
+}
+
+/// The output length PBKDF2 accepts: 1 byte to 1 MiB.
+pub(crate) fn pbkdf2_check_len(out_len: usize) -> R<()> {
+    if out_len == 0 || out_len > 1 << 20 {
+        return fail(
+            YZT_INVALID_ARGUMENT,
+            format!("out_len {out_len} is outside 1 to 1 MiB"),
+        );
+    }
+    Ok(())
+}
+
+/// PBKDF2-HMAC-SM3: `out_len` bytes (1 to 1 MiB), wiped when dropped.
+pub(crate) fn pbkdf2(
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    out_len: usize,
+) -> R<Zeroizing<Vec<u8>>> {
+    pbkdf2_check_len(out_len)?;
+    let mut dk = Zeroizing::new(vec![0u8; out_len]);
+    yizhengtong::crypto::pbkdf2_hmac_sm3(password, salt, iterations, &mut dk)?;
+    Ok(dk)
+}
+
+// ---- the C exports ------------------------------------------------------------
 
 /// Sign `msg` with `key` under the SM2 user ID `user_id` (NULL with length
 /// 0 for the default `1234567812345678`; a non-NULL empty ID is the empty
@@ -140,10 +255,9 @@ pub unsafe extern "C" fn yzt_sign(
                 bytes_in(msg, msg_len, "msg")?,
             )
         };
-        let format = sig_format(format)?;
-        let s = key.sign(id, msg, &mut rand::rng())?;
+        let s = sign(key, id, msg, format)?;
         // SAFETY: the caller's buffer promise.
-        unsafe { write_out(&s.to_bytes(format), sig, sig_cap, sig_len) }
+        unsafe { write_out(&s, sig, sig_cap, sig_len) }
     })
 }
 
@@ -176,9 +290,7 @@ pub unsafe extern "C" fn yzt_verify(
                 bytes_in(sig, sig_len, "sig")?,
             )
         };
-        let sig = parse_sig(sig, format)?;
-        key.verify(id, msg, &sig)?;
-        Ok(())
+        verify(key, id, msg, sig, format)
     })
 }
 
@@ -208,7 +320,7 @@ pub unsafe extern "C" fn yzt_message_digest(
                 bytes_in(msg, msg_len, "msg")?,
             )
         };
-        let e = message_digest(key, id, msg)?;
+        let e = message_digest_of(key, id, msg)?;
         // SAFETY: the caller's buffer promise.
         unsafe { write_out(&e, out, cap, out_len) }
     })
@@ -246,11 +358,9 @@ pub unsafe extern "C" fn yzt_sign_digest(
                 bytes_in(digest, digest_len, "digest")?,
             )
         };
-        let e = digest32(digest)?;
-        let format = sig_format(format)?;
-        let s = key.sign_digest(&e, &mut rand::rng());
+        let s = sign_digest(key, digest, format)?;
         // SAFETY: the caller's buffer promise.
-        unsafe { write_out(&s.to_bytes(format), sig, sig_cap, sig_len) }
+        unsafe { write_out(&s, sig, sig_cap, sig_len) }
     })
 }
 
@@ -276,9 +386,7 @@ pub unsafe extern "C" fn yzt_verify_digest(
                 bytes_in(sig, sig_len, "sig")?,
             )
         };
-        let e = digest32(digest)?;
-        key.verify_digest(&e, &parse_sig(sig, format)?)?;
-        Ok(())
+        verify_digest(key, digest, sig, format)
     })
 }
 
@@ -306,7 +414,7 @@ pub unsafe extern "C" fn yzt_verifier_new(
             )
         };
         *out = std::ptr::null_mut();
-        put::<YztVerifier>(out, VerifyingKey::new(key, id)?);
+        put::<YztVerifier>(out, verifier_new(key, id)?);
         Ok(())
     })
 }
@@ -335,8 +443,7 @@ pub unsafe extern "C" fn yzt_verifier_verify(
                 bytes_in(sig, sig_len, "sig")?,
             )
         };
-        v.verify(msg, &parse_sig(sig, format)?)?;
-        Ok(())
+        verifier_verify(v, msg, sig, format)
     })
 }
 
@@ -375,8 +482,7 @@ pub unsafe extern "C" fn yzt_encrypt(
             )
         };
         *out = std::ptr::null_mut();
-        let format = ct_format(format)?;
-        put_bytes(out, key.encrypt_to(pt, format, &mut rand::rng())?);
+        put_bytes(out, encrypt(key, pt, format)?);
         Ok(())
     })
 }
@@ -407,10 +513,7 @@ pub unsafe extern "C" fn yzt_decrypt(
             )
         };
         *out = std::ptr::null_mut();
-        let pt = match format {
-            YZT_CT_DETECT => key.decrypt(ct)?,
-            f => key.decrypt_as(ct, ct_format(f)?)?,
-        };
+        let pt = decrypt(key, ct, format)?;
         put_bytes(out, pt.to_vec());
         Ok(())
     })
@@ -460,7 +563,7 @@ pub unsafe extern "C" fn yzt_sm3_update(ctx: *const YztSm3, data: *const u8, len
     guard(|| {
         // SAFETY: the caller's pointer promises.
         let (ctx, data) = unsafe { (get::<YztSm3>(ctx, "ctx")?, bytes_in(data, len, "data")?) };
-        ctx.lock().unwrap_or_else(|p| p.into_inner()).update(data);
+        sm3_update(ctx, data);
         Ok(())
     })
 }
@@ -491,8 +594,7 @@ pub unsafe extern "C" fn yzt_sm3_finalize(
                 format!("buffer of {cap} bytes; 32 needed"),
             );
         }
-        let mut g = ctx.lock().unwrap_or_else(|p| p.into_inner());
-        let d = std::mem::take(&mut *g).finalize();
+        let d = sm3_finalize(ctx);
         // SAFETY: the caller's buffer promise.
         unsafe { write_out(&d, out, cap, out_len) }
     })
@@ -558,10 +660,7 @@ pub unsafe extern "C" fn yzt_hmac_sm3_verify(
                 bytes_in(tag, tag_len, "tag")?,
             )
         };
-        let mut m = HmacSm3::new(key);
-        m.update(data);
-        m.verify(tag)?;
-        Ok(())
+        hmac_sm3_verify(key, data, tag)
     })
 }
 
@@ -588,17 +687,11 @@ pub unsafe extern "C" fn yzt_pbkdf2_hmac_sm3(
                 bytes_in(salt, salt_len, "salt")?,
             )
         };
-        if out_len == 0 || out_len > 1 << 20 {
-            return fail(
-                YZT_INVALID_ARGUMENT,
-                format!("out_len {out_len} is outside 1 to 1 MiB"),
-            );
-        }
+        pbkdf2_check_len(out_len)?;
         if out.is_null() {
             return fail(YZT_NULL_POINTER, "out is NULL");
         }
-        let mut dk = zeroize::Zeroizing::new(vec![0u8; out_len]);
-        yizhengtong::crypto::pbkdf2_hmac_sm3(password, salt, iterations, &mut dk)?;
+        let dk = pbkdf2(password, salt, iterations, out_len)?;
         // SAFETY: out is non-null and valid for out_len bytes (the
         // caller's promise); dk is our own buffer of that length.
         unsafe { std::ptr::copy_nonoverlapping(dk.as_ptr(), out, out_len) };
@@ -614,16 +707,19 @@ fn padding(p: i32) -> R<Padding> {
     }
 }
 
-struct Sm4Args<'a> {
-    mode: i32,
-    key: &'a [u8],
-    iv: &'a [u8],
-    aad: Option<&'a [u8]>,
-    padding: i32,
-    data: &'a [u8],
+/// The arguments of an SM4 operation, as the C exports and the JNI entry
+/// points receive them.
+pub(crate) struct Sm4Args<'a> {
+    pub(crate) mode: i32,
+    pub(crate) key: &'a [u8],
+    pub(crate) iv: &'a [u8],
+    pub(crate) aad: Option<&'a [u8]>,
+    pub(crate) padding: i32,
+    pub(crate) data: &'a [u8],
 }
 
-fn sm4_run(a: &Sm4Args<'_>, encrypt: bool) -> R<Vec<u8>> {
+/// SM4-encrypt (`encrypt`) or decrypt in the mode `a.mode` (`YZT_SM4_*`).
+pub(crate) fn sm4_run(a: &Sm4Args<'_>, encrypt: bool) -> R<Vec<u8>> {
     let no_aad = |mode: &str| -> R<()> {
         if a.aad.is_some() {
             return fail(YZT_INVALID_ARGUMENT, format!("{mode} takes no AAD"));

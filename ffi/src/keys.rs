@@ -48,6 +48,84 @@ pub const YZT_PBES2_SM4_HMAC_SHA256: i32 = 1;
 /// Encrypted PKCS#8: PBKDF2-HMAC-SHA256 with AES-256-CBC (OpenSSL's default).
 pub const YZT_PBES2_AES256_HMAC_SHA256: i32 = 2;
 
+// ---- the bodies, shared by the C exports and the JNI entry points ----------
+
+/// A new private key from the operating system's CSPRNG.
+pub(crate) fn generate_private() -> PrivateKey {
+    PrivateKey::generate(&mut rand::rng())
+}
+
+/// An unencrypted private key: PKCS#8 or SEC1, PEM or DER.
+pub(crate) fn import_private(data: &[u8]) -> R<PrivateKey> {
+    Ok(PrivateKey::from_any(data)?)
+}
+
+/// A private key that may be encrypted PKCS#8, opened with `password`.
+pub(crate) fn import_private_encrypted(data: &[u8], password: &[u8]) -> R<PrivateKey> {
+    Ok(PrivateKey::from_any_with_password(data, password)?)
+}
+
+/// `key` in `format` (`YZT_KEY_*`).
+pub(crate) fn export_private(key: &PrivateKey, format: i32) -> R<Vec<u8>> {
+    Ok(match format {
+        YZT_KEY_PKCS8_PEM => key.to_pkcs8_pem().as_bytes().to_vec(),
+        YZT_KEY_PKCS8_DER => key.to_pkcs8_der().to_vec(),
+        YZT_KEY_SEC1_PEM => key.to_sec1_pem().as_bytes().to_vec(),
+        YZT_KEY_SEC1_DER => key.to_sec1_der().to_vec(),
+        other => return unknown("private key format", other),
+    })
+}
+
+/// `key` as encrypted PKCS#8 under `password` (scheme `YZT_PBES2_*`,
+/// `iterations` 0 for the default), PEM or DER.
+pub(crate) fn export_private_encrypted(
+    key: &PrivateKey,
+    password: &[u8],
+    scheme: i32,
+    iterations: u32,
+    pem: bool,
+) -> R<Vec<u8>> {
+    let (prf, cipher) = match scheme {
+        YZT_PBES2_SM4_HMAC_SM3 => (Pbes2Prf::HmacSm3, Pbes2Cipher::Sm4Cbc),
+        YZT_PBES2_SM4_HMAC_SHA256 => (Pbes2Prf::HmacSha256, Pbes2Cipher::Sm4Cbc),
+        YZT_PBES2_AES256_HMAC_SHA256 => (Pbes2Prf::HmacSha256, Pbes2Cipher::Aes256Cbc),
+        other => return unknown("PBES2 scheme", other),
+    };
+    let params = Pbes2Params {
+        prf,
+        cipher,
+        iterations: if iterations == 0 {
+            DEFAULT_ITERATIONS
+        } else {
+            iterations
+        },
+    };
+    let mut rng = rand::rng();
+    Ok(if pem {
+        pkcs8enc::encrypt_pem(key, password, params, &mut rng)?.into_bytes()
+    } else {
+        pkcs8enc::encrypt(key, password, params, &mut rng)?
+    })
+}
+
+/// A public key: SPKI PEM or DER, a raw SEC1 point, or hex of one.
+pub(crate) fn import_public(data: &[u8]) -> R<PublicKey> {
+    Ok(PublicKey::from_any(data)?)
+}
+
+/// `key` in `format` (`YZT_PUB_*`).
+pub(crate) fn export_public(key: &PublicKey, format: i32) -> R<Vec<u8>> {
+    Ok(match format {
+        YZT_PUB_SPKI_PEM => key.to_spki_pem().into_bytes(),
+        YZT_PUB_SPKI_DER => key.to_spki_der(),
+        YZT_PUB_POINT => key.to_sec1_bytes(false),
+        YZT_PUB_POINT_COMPRESSED => key.to_sec1_bytes(true),
+        other => return unknown("public key format", other),
+    })
+}
+
+// ---- the C exports ------------------------------------------------------------
+
 /// Generate a new private key from the operating system's CSPRNG.
 ///
 /// On success `*out` holds a new handle the caller owns (free it with
@@ -61,7 +139,7 @@ pub unsafe extern "C" fn yzt_private_key_generate(out: *mut *mut YztPrivateKey) 
         // SAFETY: the caller's out-pointer promise.
         let out = unsafe { out_ref(out, "out") }?;
         *out = std::ptr::null_mut();
-        put::<YztPrivateKey>(out, PrivateKey::generate(&mut rand::rng()));
+        put::<YztPrivateKey>(out, generate_private());
         Ok(())
     })
 }
@@ -85,7 +163,7 @@ pub unsafe extern "C" fn yzt_private_key_import(
         // SAFETY: the caller's pointer promises.
         let (out, data) = unsafe { (out_ref(out, "out")?, bytes_in(data, len, "data")?) };
         *out = std::ptr::null_mut();
-        put::<YztPrivateKey>(out, PrivateKey::from_any(data)?);
+        put::<YztPrivateKey>(out, import_private(data)?);
         Ok(())
     })
 }
@@ -117,7 +195,7 @@ pub unsafe extern "C" fn yzt_private_key_import_encrypted(
             )
         };
         *out = std::ptr::null_mut();
-        put::<YztPrivateKey>(out, PrivateKey::from_any_with_password(data, password)?);
+        put::<YztPrivateKey>(out, import_private_encrypted(data, password)?);
         Ok(())
     })
 }
@@ -137,14 +215,7 @@ pub unsafe extern "C" fn yzt_private_key_export(
         // SAFETY: the caller's pointer promises.
         let (out, key) = unsafe { (out_ref(out, "out")?, get::<YztPrivateKey>(key, "key")?) };
         *out = std::ptr::null_mut();
-        let data = match format {
-            YZT_KEY_PKCS8_PEM => key.to_pkcs8_pem().as_bytes().to_vec(),
-            YZT_KEY_PKCS8_DER => key.to_pkcs8_der().to_vec(),
-            YZT_KEY_SEC1_PEM => key.to_sec1_pem().as_bytes().to_vec(),
-            YZT_KEY_SEC1_DER => key.to_sec1_der().to_vec(),
-            other => return unknown("private key format", other),
-        };
-        put_bytes(out, data);
+        put_bytes(out, export_private(key, format)?);
         Ok(())
     })
 }
@@ -178,27 +249,7 @@ pub unsafe extern "C" fn yzt_private_key_export_encrypted(
             )
         };
         *out = std::ptr::null_mut();
-        let (prf, cipher) = match scheme {
-            YZT_PBES2_SM4_HMAC_SM3 => (Pbes2Prf::HmacSm3, Pbes2Cipher::Sm4Cbc),
-            YZT_PBES2_SM4_HMAC_SHA256 => (Pbes2Prf::HmacSha256, Pbes2Cipher::Sm4Cbc),
-            YZT_PBES2_AES256_HMAC_SHA256 => (Pbes2Prf::HmacSha256, Pbes2Cipher::Aes256Cbc),
-            other => return unknown("PBES2 scheme", other),
-        };
-        let params = Pbes2Params {
-            prf,
-            cipher,
-            iterations: if iterations == 0 {
-                DEFAULT_ITERATIONS
-            } else {
-                iterations
-            },
-        };
-        let mut rng = rand::rng();
-        let data = if pem != 0 {
-            pkcs8enc::encrypt_pem(key, password, params, &mut rng)?.into_bytes()
-        } else {
-            pkcs8enc::encrypt(key, password, params, &mut rng)?
-        };
+        let data = export_private_encrypted(key, password, scheme, iterations, pem != 0)?;
         put_bytes(out, data);
         Ok(())
     })
@@ -250,7 +301,7 @@ pub unsafe extern "C" fn yzt_public_key_import(
         // SAFETY: the caller's pointer promises.
         let (out, data) = unsafe { (out_ref(out, "out")?, bytes_in(data, len, "data")?) };
         *out = std::ptr::null_mut();
-        put::<YztPublicKey>(out, PublicKey::from_any(data)?);
+        put::<YztPublicKey>(out, import_public(data)?);
         Ok(())
     })
 }
@@ -270,14 +321,7 @@ pub unsafe extern "C" fn yzt_public_key_export(
         // SAFETY: the caller's pointer promises.
         let (out, key) = unsafe { (out_ref(out, "out")?, get::<YztPublicKey>(key, "key")?) };
         *out = std::ptr::null_mut();
-        let data = match format {
-            YZT_PUB_SPKI_PEM => key.to_spki_pem().into_bytes(),
-            YZT_PUB_SPKI_DER => key.to_spki_der(),
-            YZT_PUB_POINT => key.to_sec1_bytes(false),
-            YZT_PUB_POINT_COMPRESSED => key.to_sec1_bytes(true),
-            other => return unknown("public key format", other),
-        };
-        put_bytes(out, data);
+        put_bytes(out, export_public(key, format)?);
         Ok(())
     })
 }

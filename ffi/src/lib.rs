@@ -59,6 +59,11 @@ pub mod keys;
 pub mod qr;
 pub mod seal;
 
+// The JNI entry points (Java_cn_yizhengtong_Native_*): exported from the
+// same shared library, but not part of the C interface.
+/// cbindgen:ignore
+mod jni;
+
 pub use common::*;
 
 use std::ffi::c_char;

@@ -13,6 +13,11 @@ use yizhengtong::qr::{
     display_text, holder_of, respond, scan,
 };
 
+use yizhengtong::cert::{Certificate, Crl};
+use yizhengtong::crypto::{PrivateKey, PublicKey};
+use yizhengtong::seal::Seal;
+use zeroize::Zeroizing;
+
 use crate::bytes::{YztBytes, put_bytes};
 use crate::cert::{YztCertificate, YztCrl, handles_in};
 use crate::common::*;
@@ -170,6 +175,372 @@ fn digest_in(data: &[u8], what: &str) -> R<[u8; 32]> {
     })
 }
 
+// ---- the bodies, shared by the C exports and the JNI entry points ----------
+
+/// Decode QR text without checking the signature.
+pub(crate) fn challenge_decode(text: &str) -> R<Challenge> {
+    Ok(Challenge::from_text(text)?)
+}
+
+/// Check the platform's signature: a `SignatureMismatch` error when it
+/// does not verify.
+pub(crate) fn challenge_verify(c: &Challenge, platform_key: &PublicKey) -> R<()> {
+    c.verify(platform_key)?;
+    Ok(())
+}
+
+/// A text field of a challenge (`YZT_QR_TEXT` ... `YZT_QR_DIGEST_HEX`).
+pub(crate) fn challenge_text(c: &Challenge, field: i32) -> R<String> {
+    Ok(match field {
+        YZT_QR_TEXT => c.to_text(),
+        YZT_QR_PLATFORM_CODE => c.platform_code.clone(),
+        YZT_QR_TRANSACTION => c.transaction_hex(),
+        YZT_QR_CALLBACK_HOST => c.callback_host.clone(),
+        YZT_QR_ACTION_NAME => c.action.name().to_string(),
+        YZT_QR_DIGEST_HEX => match &c.digest {
+            Some(d) => yizhengtong::hex::encode(d),
+            None => return fail(YZT_ABSENT, "this action carries no digest"),
+        },
+        other => return unknown("QR challenge text field", other),
+    })
+}
+
+/// An integer field of a challenge (`YZT_QR_ACTION`, `YZT_QR_ISSUED_AT`,
+/// `YZT_QR_EXPIRES_AT`).
+pub(crate) fn challenge_int(c: &Challenge, field: i32) -> R<i64> {
+    let secs = |t: u64| i64::try_from(t).unwrap_or(i64::MAX);
+    Ok(match field {
+        YZT_QR_ACTION => i64::from(c.action.code()),
+        YZT_QR_ISSUED_AT => secs(c.issued_at),
+        YZT_QR_EXPIRES_AT => secs(c.expires_at),
+        other => return unknown("QR challenge integer field", other),
+    })
+}
+
+/// The challenge's QR code as SVG.
+pub(crate) fn challenge_svg(c: &Challenge) -> R<String> {
+    Ok(c.to_svg()?)
+}
+
+/// A new, empty in-memory store.
+pub(crate) fn store_new() -> Arc<MemoryQrStore> {
+    Arc::new(MemoryQrStore::new())
+}
+
+/// The key of a holder's package on a platform with an institution.
+pub(crate) fn quota_key(holder: &str, platform: &str, institution: i32) -> R<QuotaKey> {
+    if holder.is_empty() {
+        return fail(YZT_INVALID_PARAMETER, "holder is empty");
+    }
+    yizhengtong::qr::validate_platform_code(platform)?;
+    Ok(QuotaKey {
+        holder: holder.to_string(),
+        platform: platform.to_string(),
+        institution: institution_in(institution)?,
+    })
+}
+
+/// Set a package's uses left.
+pub(crate) fn store_set_quota(s: &MemoryQrStore, key: &QuotaKey, uses: u64) -> R<()> {
+    s.set_quota(key, uses)?;
+    Ok(())
+}
+
+/// A package's uses left; `YZT_ABSENT` when none was opened.
+pub(crate) fn store_quota(s: &MemoryQrStore, key: &QuotaKey) -> R<u64> {
+    match s.quota(key)? {
+        Some(n) => Ok(n),
+        None => fail(YZT_ABSENT, "no package opened for this holder"),
+    }
+}
+
+/// The scan report as a JSON array.
+pub(crate) fn store_records_json(s: &MemoryQrStore) -> R<Vec<u8>> {
+    serde_json::to_vec(&s.records()?)
+        .map_err(|e| Fail::Code(YZT_OTHER, format!("scan report: {e}")))
+}
+
+/// A platform's verifier over `store` (see `yzt_qr_verifier_new`).
+pub(crate) fn verifier_new(
+    code: &str,
+    name: &str,
+    host: &str,
+    key: &PrivateKey,
+    anchors: &[&Certificate],
+    intermediates: &[&Certificate],
+    crls: &[&Crl],
+    lifetime_secs: u32,
+    store: &Arc<MemoryQrStore>,
+) -> R<Verifier<Arc<MemoryQrStore>>> {
+    if anchors.is_empty() {
+        return fail(
+            YZT_INVALID_ARGUMENT,
+            "anchors: a verifier needs at least one trusted CA",
+        );
+    }
+    if lifetime_secs > 3600 {
+        return fail(
+            YZT_INVALID_PARAMETER,
+            format!("lifetime_secs: {lifetime_secs}; at most 3600"),
+        );
+    }
+    let mut config = VerifierConfig::new(
+        code,
+        name,
+        host,
+        key.clone(),
+        anchors.iter().map(|c| (*c).clone()).collect(),
+    );
+    config.intermediates = intermediates.iter().map(|c| (*c).clone()).collect();
+    config.crls = crls.iter().map(|c| (*c).clone()).collect();
+    if lifetime_secs > 0 {
+        config.lifetime = Duration::from_secs(u64::from(lifetime_secs));
+    }
+    // The challenge issuer checks the host; check it now so a bad
+    // configuration fails here and not at the first QR code.
+    Ok(Verifier::new(config, Arc::clone(store))?)
+}
+
+/// Issue a challenge for `action` with the action's `data` at Unix `now`.
+pub(crate) fn verifier_issue(
+    v: &Verifier<Arc<MemoryQrStore>>,
+    action: i32,
+    data: Option<&[u8]>,
+    now: i64,
+) -> R<Challenge> {
+    let action = action_in(action)?;
+    let needs = |what: &str| {
+        Fail::Code(
+            YZT_INVALID_ARGUMENT,
+            format!("data: {} needs {what}", action.name()),
+        )
+    };
+    let request = match (action, data) {
+        (Action::Login, None) => Request::Login,
+        (Action::Encrypt, None) => Request::Encrypt,
+        (Action::Login | Action::Encrypt, Some(_)) => {
+            return fail(
+                YZT_INVALID_ARGUMENT,
+                format!("data: {} takes none", action.name()),
+            );
+        }
+        (Action::Seal, Some(d)) => Request::Seal {
+            digest: digest_in(d, "data")?,
+        },
+        (Action::FileSign, Some(d)) => Request::FileSign {
+            digest: digest_in(d, "data")?,
+        },
+        (Action::Decrypt, Some(envelope)) => Request::Decrypt { envelope },
+        (Action::MsgSign, Some(message)) => Request::MsgSign { message },
+        (Action::Seal | Action::FileSign, None) => return Err(needs("the 32-byte SM3")),
+        (Action::Decrypt, None) => return Err(needs("the envelope")),
+        (Action::MsgSign, None) => return Err(needs("the message")),
+    };
+    Ok(v.issue(request, time_in(now)?, &mut rand::rng())?)
+}
+
+/// Verify an app's response at Unix `now` (accepted or refused).
+pub(crate) fn verifier_verify(
+    v: &Verifier<Arc<MemoryQrStore>>,
+    response: &[u8],
+    now: i64,
+) -> R<Verification> {
+    Ok(v.verify(response, time_in(now)?))
+}
+
+/// Accepted, and the reason code.
+pub(crate) fn verification_result(v: &Verification) -> (bool, i32) {
+    (v.accepted(), i32::from(v.reason.code()))
+}
+
+/// A text field of a verification (`YZT_QR_DETAIL` ...
+/// `YZT_QR_VERIFIED_TRANSACTION`).
+pub(crate) fn verification_text(v: &Verification, field: i32) -> R<String> {
+    Ok(match field {
+        YZT_QR_DETAIL => {
+            if v.accepted() {
+                String::new()
+            } else {
+                v.detail.clone()
+            }
+        }
+        YZT_QR_REASON_NAME => v.reason.name(),
+        YZT_QR_ANSWER_JSON => v.answer_json(),
+        YZT_QR_VERIFIED_TRANSACTION => match &v.transaction {
+            Some(t) => t.clone(),
+            None => return fail(YZT_ABSENT, "the response could not be read"),
+        },
+        other => return unknown("QR verification text field", other),
+    })
+}
+
+/// The uses left after the charge; `YZT_ABSENT` when refused.
+pub(crate) fn verification_remaining(v: &Verification) -> R<u64> {
+    match v.remaining {
+        Some(n) => Ok(n),
+        None => fail(YZT_ABSENT, "refused: nothing was charged"),
+    }
+}
+
+/// The verified signer's certificate; `YZT_ABSENT` when refused.
+pub(crate) fn verification_certificate(v: &Verification) -> R<Certificate> {
+    match &v.certificate {
+        Some(c) if v.accepted() => Ok(c.clone()),
+        _ => fail(YZT_ABSENT, "refused: no verified certificate"),
+    }
+}
+
+/// What an accepted authorisation hands over, and the action (wire code)
+/// it came from; `YZT_ABSENT` for a login and a refusal. Wiped when
+/// dropped: a decrypt hands over a document key.
+pub(crate) fn verification_outcome(v: &Verification) -> R<(i32, Zeroizing<Vec<u8>>)> {
+    let (a, data) = match &v.outcome {
+        Some(Outcome::Seal(s)) => (Action::Seal, s.raw.clone()),
+        Some(Outcome::EncryptionCertificate(c)) => (Action::Encrypt, c.der().to_vec()),
+        Some(Outcome::DocumentKey(k)) => (Action::Decrypt, k.to_vec()),
+        Some(Outcome::FileSignature(s)) => (Action::FileSign, s.clone()),
+        Some(Outcome::MessageSignature(s)) => (Action::MsgSign, s.clone()),
+        Some(Outcome::Login) => {
+            return fail(YZT_ABSENT, "a login hands over nothing but the certificate");
+        }
+        None => return fail(YZT_ABSENT, "refused: nothing is handed over"),
+    };
+    Ok((i32::from(a.code()), Zeroizing::new(data)))
+}
+
+/// A new, empty platform registry.
+pub(crate) fn registry_new() -> Mutex<PlatformRegistry> {
+    Mutex::new(PlatformRegistry::new())
+}
+
+/// The number of callback hosts a registry entry takes: 1 to 1024.
+pub(crate) fn registry_check_hosts(n: usize) -> R<()> {
+    if n == 0 {
+        return fail(YZT_INVALID_ARGUMENT, "hosts: at least one callback host");
+    }
+    if n > 1024 {
+        return fail(
+            YZT_INVALID_ARGUMENT,
+            format!("hosts: {n} hosts; at most 1024"),
+        );
+    }
+    Ok(())
+}
+
+/// Add (or replace) a platform in a registry.
+pub(crate) fn registry_add(
+    reg: &Mutex<PlatformRegistry>,
+    code: &str,
+    name: &str,
+    cert: &Certificate,
+    callback_hosts: Vec<String>,
+) -> R<()> {
+    registry_check_hosts(callback_hosts.len())?;
+    let entry = PlatformEntry {
+        code: code.to_string(),
+        name: name.to_string(),
+        certificate: cert.clone(),
+        callback_hosts,
+    };
+    reg.lock().unwrap_or_else(|p| p.into_inner()).add(entry)?;
+    Ok(())
+}
+
+/// Scan QR text at the phone's Unix `now` against the registry.
+pub(crate) fn scan_text_in(
+    text: &str,
+    reg: &Mutex<PlatformRegistry>,
+    now: i64,
+) -> R<(Challenge, ScanView)> {
+    let reg = reg.lock().unwrap_or_else(|p| p.into_inner());
+    Ok(scan(text, &reg, time_in(now)?)?)
+}
+
+/// A text field of a scan (`YZT_QR_PLATFORM_NAME` ... `YZT_QR_DISPLAY_TEXT`).
+pub(crate) fn scan_text(s: &(Challenge, ScanView), field: i32) -> R<String> {
+    let (c, view) = s;
+    Ok(match field {
+        YZT_QR_PLATFORM_NAME => view.platform_name.clone(),
+        YZT_QR_ACTION_LABEL => view.action_label.to_string(),
+        YZT_QR_DISPLAY_TEXT => display_text(c, &view.platform_name),
+        other => return unknown("QR scan text field", other),
+    })
+}
+
+/// What the app answers with (see `yzt_qr_respond`).
+pub(crate) struct Answer<'a> {
+    pub(crate) member: &'a str,
+    pub(crate) enterprise: Option<&'a str>,
+    pub(crate) signing_cert: &'a Certificate,
+    pub(crate) signing_key: &'a PrivateKey,
+    pub(crate) encryption_cert: Option<&'a Certificate>,
+    pub(crate) encryption_key: Option<&'a PrivateKey>,
+    pub(crate) data: Option<&'a [u8]>,
+    pub(crate) seal: Option<&'a Seal>,
+    pub(crate) property: Option<&'a str>,
+    pub(crate) gmt0010: bool,
+}
+
+/// Answer a scanned challenge at the phone's Unix `now`: the response DER.
+pub(crate) fn respond_to(s: &(Challenge, ScanView), a: &Answer<'_>, now: i64) -> R<Vec<u8>> {
+    let (challenge, view) = s;
+    let data_for = |what: &str| {
+        a.data.ok_or_else(|| {
+            Fail::Code(
+                YZT_INVALID_ARGUMENT,
+                format!("data: {} needs the {what}", challenge.action.name()),
+            )
+        })
+    };
+    let input = match challenge.action {
+        Action::Login => ActionInput::Login,
+        Action::Encrypt => ActionInput::Encrypt,
+        Action::Seal => ActionInput::Seal {
+            seal: a.seal.ok_or_else(|| {
+                Fail::Code(
+                    YZT_NULL_POINTER,
+                    "seal is NULL; stamping needs the seal".into(),
+                )
+            })?,
+            document: data_for("document")?,
+            property: a.property.unwrap_or(""),
+        },
+        Action::Decrypt => ActionInput::Decrypt {
+            envelope: data_for("envelope")?,
+        },
+        Action::FileSign => ActionInput::FileSign {
+            file: data_for("file")?,
+            gmt0010: a.gmt0010,
+        },
+        Action::MsgSign => ActionInput::MsgSign {
+            message: data_for("message")?,
+        },
+    };
+    if matches!(challenge.action, Action::Login | Action::Encrypt) && a.data.is_some() {
+        return fail(
+            YZT_INVALID_ARGUMENT,
+            format!("data: {} takes none", challenge.action.name()),
+        );
+    }
+    let identity = Identity {
+        member: a.member,
+        enterprise: a.enterprise,
+        signing_cert: a.signing_cert,
+        signing_key: a.signing_key,
+        encryption_cert: a.encryption_cert,
+        encryption_key: a.encryption_key,
+    };
+    let response = respond(
+        challenge,
+        view,
+        &identity,
+        input,
+        time_in(now)?,
+        &mut rand::rng(),
+    )?;
+    Ok(response.to_der())
+}
+
 // ---- challenges -----------------------------------------------------------
 
 /// Decode QR text into a challenge **without** checking the platform's
@@ -187,7 +558,7 @@ pub unsafe extern "C" fn yzt_qr_challenge_decode(
         // SAFETY: the caller's pointer promises.
         let (out, text) = unsafe { (out_ref(out, "out")?, str_in(text, "text")?) };
         *out = std::ptr::null_mut();
-        put::<YztQrChallenge>(out, Challenge::from_text(text)?);
+        put::<YztQrChallenge>(out, challenge_decode(text)?);
         Ok(())
     })
 }
@@ -210,8 +581,7 @@ pub unsafe extern "C" fn yzt_qr_challenge_verify(
                 get::<YztPublicKey>(platform_key, "platform_key")?,
             )
         };
-        c.verify(k)?;
-        Ok(())
+        challenge_verify(c, k)
     })
 }
 
@@ -232,18 +602,7 @@ pub unsafe extern "C" fn yzt_qr_challenge_text(
     guard(|| {
         // SAFETY: the caller's pointer promises.
         let c = unsafe { get::<YztQrChallenge>(challenge, "challenge") }?;
-        let v = match field {
-            YZT_QR_TEXT => c.to_text(),
-            YZT_QR_PLATFORM_CODE => c.platform_code.clone(),
-            YZT_QR_TRANSACTION => c.transaction_hex(),
-            YZT_QR_CALLBACK_HOST => c.callback_host.clone(),
-            YZT_QR_ACTION_NAME => c.action.name().to_string(),
-            YZT_QR_DIGEST_HEX => match &c.digest {
-                Some(d) => yizhengtong::hex::encode(d),
-                None => return fail(YZT_ABSENT, "this action carries no digest"),
-            },
-            other => return unknown("QR challenge text field", other),
-        };
+        let v = challenge_text(c, field)?;
         // SAFETY: the caller's pointer promises.
         unsafe { write_str(&v, buf, cap, out_len) }
     })
@@ -268,13 +627,7 @@ pub unsafe extern "C" fn yzt_qr_challenge_int(
                 out_ref(out, "out")?,
             )
         };
-        let secs = |t: u64| i64::try_from(t).unwrap_or(i64::MAX);
-        *out = match field {
-            YZT_QR_ACTION => i64::from(c.action.code()),
-            YZT_QR_ISSUED_AT => secs(c.issued_at),
-            YZT_QR_EXPIRES_AT => secs(c.expires_at),
-            other => return unknown("QR challenge integer field", other),
-        };
+        *out = challenge_int(c, field)?;
         Ok(())
     })
 }
@@ -298,7 +651,7 @@ pub unsafe extern "C" fn yzt_qr_challenge_svg(
             )
         };
         *out = std::ptr::null_mut();
-        put_bytes(out, c.to_svg()?.into_bytes());
+        put_bytes(out, challenge_svg(c)?.into_bytes());
         Ok(())
     })
 }
@@ -326,7 +679,7 @@ pub unsafe extern "C" fn yzt_qr_store_new(out: *mut *mut YztQrStore) -> i32 {
         // SAFETY: the caller's pointer promises.
         let out = unsafe { out_ref(out, "out") }?;
         *out = std::ptr::null_mut();
-        put::<YztQrStore>(out, Arc::new(MemoryQrStore::new()));
+        put::<YztQrStore>(out, store_new());
         Ok(())
     })
 }
@@ -340,15 +693,7 @@ unsafe fn quota_key_in(
 ) -> R<QuotaKey> {
     // SAFETY: the caller's pointer promises.
     let (holder, platform) = unsafe { (str_in(holder, "holder")?, str_in(platform, "platform")?) };
-    if holder.is_empty() {
-        return fail(YZT_INVALID_PARAMETER, "holder is empty");
-    }
-    yizhengtong::qr::validate_platform_code(platform)?;
-    Ok(QuotaKey {
-        holder: holder.to_string(),
-        platform: platform.to_string(),
-        institution: institution_in(institution)?,
-    })
+    quota_key(holder, platform, institution)
 }
 
 /// Open or top up a holder's package on a platform: set its uses left.
@@ -374,8 +719,7 @@ pub unsafe extern "C" fn yzt_qr_store_set_quota(
                 quota_key_in(holder, platform, institution)?,
             )
         };
-        s.set_quota(&key, uses)?;
-        Ok(())
+        store_set_quota(s, &key, uses)
     })
 }
 
@@ -401,13 +745,8 @@ pub unsafe extern "C" fn yzt_qr_store_quota(
                 out_ref(out, "out")?,
             )
         };
-        match s.quota(&key)? {
-            Some(n) => {
-                *out = n;
-                Ok(())
-            }
-            None => fail(YZT_ABSENT, "no package opened for this holder"),
-        }
+        *out = store_quota(s, &key)?;
+        Ok(())
     })
 }
 
@@ -425,9 +764,7 @@ pub unsafe extern "C" fn yzt_qr_store_records_json(
         // SAFETY: the caller's pointer promises.
         let (out, s) = unsafe { (out_ref(out, "out")?, get::<YztQrStore>(store, "store")?) };
         *out = std::ptr::null_mut();
-        let json = serde_json::to_vec(&s.records()?)
-            .map_err(|e| Fail::Code(YZT_OTHER, format!("scan report: {e}")))?;
-        put_bytes(out, json);
+        put_bytes(out, store_records_json(s)?);
         Ok(())
     })
 }
@@ -511,33 +848,18 @@ pub unsafe extern "C" fn yzt_qr_verifier_new(
             )
         };
         *out = std::ptr::null_mut();
-        if anchors.is_empty() {
-            return fail(
-                YZT_INVALID_ARGUMENT,
-                "anchors: a verifier needs at least one trusted CA",
-            );
-        }
-        if lifetime_secs > 3600 {
-            return fail(
-                YZT_INVALID_PARAMETER,
-                format!("lifetime_secs: {lifetime_secs}; at most 3600"),
-            );
-        }
-        let mut config = VerifierConfig::new(
+        let v = verifier_new(
             code,
             name,
             host,
-            key.clone(),
-            anchors.into_iter().cloned().collect(),
-        );
-        config.intermediates = inter.into_iter().cloned().collect();
-        config.crls = crls.into_iter().cloned().collect();
-        if lifetime_secs > 0 {
-            config.lifetime = Duration::from_secs(u64::from(lifetime_secs));
-        }
-        // The challenge issuer checks the host; check it now so a bad
-        // configuration fails here and not at the first QR code.
-        put::<YztQrVerifier>(out, Verifier::new(config, Arc::clone(store))?);
+            key,
+            &anchors,
+            &inter,
+            &crls,
+            lifetime_secs,
+            store,
+        )?;
+        put::<YztQrVerifier>(out, v);
         Ok(())
     })
 }
@@ -572,36 +894,7 @@ pub unsafe extern "C" fn yzt_qr_verifier_issue(
             )
         };
         *out = std::ptr::null_mut();
-        let action = action_in(action)?;
-        let needs = |what: &str| {
-            Fail::Code(
-                YZT_INVALID_ARGUMENT,
-                format!("data: {} needs {what}", action.name()),
-            )
-        };
-        let request = match (action, data) {
-            (Action::Login, None) => Request::Login,
-            (Action::Encrypt, None) => Request::Encrypt,
-            (Action::Login | Action::Encrypt, Some(_)) => {
-                return fail(
-                    YZT_INVALID_ARGUMENT,
-                    format!("data: {} takes none", action.name()),
-                );
-            }
-            (Action::Seal, Some(d)) => Request::Seal {
-                digest: digest_in(d, "data")?,
-            },
-            (Action::FileSign, Some(d)) => Request::FileSign {
-                digest: digest_in(d, "data")?,
-            },
-            (Action::Decrypt, Some(envelope)) => Request::Decrypt { envelope },
-            (Action::MsgSign, Some(message)) => Request::MsgSign { message },
-            (Action::Seal | Action::FileSign, None) => return Err(needs("the 32-byte SM3")),
-            (Action::Decrypt, None) => return Err(needs("the envelope")),
-            (Action::MsgSign, None) => return Err(needs("the message")),
-        };
-        let challenge = v.issue(request, time_in(now)?, &mut rand::rng())?;
-        put::<YztQrChallenge>(out, challenge);
+        put::<YztQrChallenge>(out, verifier_issue(v, action, data, now)?);
         Ok(())
     })
 }
@@ -633,8 +926,7 @@ pub unsafe extern "C" fn yzt_qr_verifier_verify(
             )
         };
         *out = std::ptr::null_mut();
-        let verification = v.verify(response, time_in(now)?);
-        put::<YztQrVerification>(out, verification);
+        put::<YztQrVerification>(out, verifier_verify(v, response, now)?);
         Ok(())
     })
 }
@@ -677,10 +969,11 @@ pub unsafe extern "C" fn yzt_qr_verification_result(
                 out_ref(accepted, "accepted")?,
             )
         };
-        *a = i32::from(v.accepted());
+        let (accepted, code) = verification_result(v);
+        *a = i32::from(accepted);
         // SAFETY: optional out-pointer, valid for a write when non-null.
         if let Some(r) = unsafe { reason.as_mut() } {
-            *r = i32::from(v.reason.code());
+            *r = code;
         }
         Ok(())
     })
@@ -704,22 +997,7 @@ pub unsafe extern "C" fn yzt_qr_verification_text(
     guard(|| {
         // SAFETY: the caller's pointer promises.
         let v = unsafe { get::<YztQrVerification>(verification, "verification") }?;
-        let text = match field {
-            YZT_QR_DETAIL => {
-                if v.accepted() {
-                    String::new()
-                } else {
-                    v.detail.clone()
-                }
-            }
-            YZT_QR_REASON_NAME => v.reason.name(),
-            YZT_QR_ANSWER_JSON => v.answer_json(),
-            YZT_QR_VERIFIED_TRANSACTION => match &v.transaction {
-                Some(t) => t.clone(),
-                None => return fail(YZT_ABSENT, "the response could not be read"),
-            },
-            other => return unknown("QR verification text field", other),
-        };
+        let text = verification_text(v, field)?;
         // SAFETY: the caller's pointer promises.
         unsafe { write_str(&text, buf, cap, out_len) }
     })
@@ -743,13 +1021,8 @@ pub unsafe extern "C" fn yzt_qr_verification_remaining(
                 out_ref(out, "out")?,
             )
         };
-        match v.remaining {
-            Some(n) => {
-                *out = n;
-                Ok(())
-            }
-            None => fail(YZT_ABSENT, "refused: nothing was charged"),
-        }
+        *out = verification_remaining(v)?;
+        Ok(())
     })
 }
 
@@ -772,13 +1045,8 @@ pub unsafe extern "C" fn yzt_qr_verification_certificate(
             )
         };
         *out = std::ptr::null_mut();
-        match &v.certificate {
-            Some(c) if v.accepted() => {
-                put::<YztCertificate>(out, c.clone());
-                Ok(())
-            }
-            _ => fail(YZT_ABSENT, "refused: no verified certificate"),
-        }
+        put::<YztCertificate>(out, verification_certificate(v)?);
+        Ok(())
     })
 }
 
@@ -810,22 +1078,12 @@ pub unsafe extern "C" fn yzt_qr_verification_outcome(
             )
         };
         *out = std::ptr::null_mut();
-        let (a, data) = match &v.outcome {
-            Some(Outcome::Seal(s)) => (Action::Seal, s.raw.clone()),
-            Some(Outcome::EncryptionCertificate(c)) => (Action::Encrypt, c.der().to_vec()),
-            Some(Outcome::DocumentKey(k)) => (Action::Decrypt, k.to_vec()),
-            Some(Outcome::FileSignature(s)) => (Action::FileSign, s.clone()),
-            Some(Outcome::MessageSignature(s)) => (Action::MsgSign, s.clone()),
-            Some(Outcome::Login) => {
-                return fail(YZT_ABSENT, "a login hands over nothing but the certificate");
-            }
-            None => return fail(YZT_ABSENT, "refused: nothing is handed over"),
-        };
+        let (a, data) = verification_outcome(v)?;
         // SAFETY: optional out-pointer, valid for a write when non-null.
         if let Some(p) = unsafe { action.as_mut() } {
-            *p = i32::from(a.code());
+            *p = a;
         }
-        put_bytes(out, data);
+        put_bytes(out, data.to_vec());
         Ok(())
     })
 }
@@ -853,7 +1111,7 @@ pub unsafe extern "C" fn yzt_qr_registry_new(out: *mut *mut YztQrRegistry) -> i3
         // SAFETY: the caller's pointer promises.
         let out = unsafe { out_ref(out, "out") }?;
         *out = std::ptr::null_mut();
-        put::<YztQrRegistry>(out, Mutex::new(PlatformRegistry::new()));
+        put::<YztQrRegistry>(out, registry_new());
         Ok(())
     })
 }
@@ -886,7 +1144,7 @@ pub unsafe extern "C" fn yzt_qr_registry_add(
             )
         };
         if hosts_len == 0 {
-            return fail(YZT_INVALID_ARGUMENT, "hosts: at least one callback host");
+            return registry_check_hosts(0);
         }
         if hosts.is_null() {
             return fail(
@@ -894,12 +1152,7 @@ pub unsafe extern "C" fn yzt_qr_registry_add(
                 format!("hosts is NULL with count {hosts_len}"),
             );
         }
-        if hosts_len > 1024 {
-            return fail(
-                YZT_INVALID_ARGUMENT,
-                format!("hosts: {hosts_len} hosts; at most 1024"),
-            );
-        }
+        registry_check_hosts(hosts_len)?;
         // SAFETY: non-null and hosts_len (bounded above) pointers readable,
         // the caller's promise.
         let ptrs = unsafe { std::slice::from_raw_parts(hosts, hosts_len) };
@@ -909,14 +1162,7 @@ pub unsafe extern "C" fn yzt_qr_registry_add(
             // SAFETY: each NULL or NUL-terminated (the caller's promise).
             .map(|(i, p)| unsafe { str_in(*p, &format!("hosts[{i}]")) }.map(str::to_string))
             .collect::<R<Vec<String>>>()?;
-        let entry = PlatformEntry {
-            code: code.to_string(),
-            name: name.to_string(),
-            certificate: cert.clone(),
-            callback_hosts,
-        };
-        reg.lock().unwrap_or_else(|p| p.into_inner()).add(entry)?;
-        Ok(())
+        registry_add(reg, code, name, cert, callback_hosts)
     })
 }
 
@@ -956,8 +1202,7 @@ pub unsafe extern "C" fn yzt_qr_scan(
             )
         };
         *out = std::ptr::null_mut();
-        let reg = reg.lock().unwrap_or_else(|p| p.into_inner());
-        put::<YztQrScan>(out, scan(text, &reg, time_in(now)?)?);
+        put::<YztQrScan>(out, scan_text_in(text, reg, now)?);
         Ok(())
     })
 }
@@ -978,13 +1223,8 @@ pub unsafe extern "C" fn yzt_qr_scan_text(
 ) -> i32 {
     guard(|| {
         // SAFETY: the caller's pointer promises.
-        let (c, view) = unsafe { get::<YztQrScan>(scan, "scan") }?;
-        let text = match field {
-            YZT_QR_PLATFORM_NAME => view.platform_name.clone(),
-            YZT_QR_ACTION_LABEL => view.action_label.to_string(),
-            YZT_QR_DISPLAY_TEXT => display_text(c, &view.platform_name),
-            other => return unknown("QR scan text field", other),
-        };
+        let s = unsafe { get::<YztQrScan>(scan, "scan") }?;
+        let text = scan_text(s, field)?;
         // SAFETY: the caller's pointer promises.
         unsafe { write_str(&text, buf, cap, out_len) }
     })
@@ -1059,7 +1299,7 @@ pub unsafe extern "C" fn yzt_qr_respond(
 ) -> i32 {
     guard(|| {
         // SAFETY: the caller's pointer promises.
-        let (out, (challenge, view), member, cert, key, data) = unsafe {
+        let (out, scanned, member, cert, key, data) = unsafe {
             (
                 out_ref(out, "out")?,
                 get::<YztQrScan>(scan, "scan")?,
@@ -1085,61 +1325,19 @@ pub unsafe extern "C" fn yzt_qr_respond(
                 opt(property, |p| str_in(p, "property"))?,
             )
         };
-        let data_for = |what: &str| {
-            data.ok_or_else(|| {
-                Fail::Code(
-                    YZT_INVALID_ARGUMENT,
-                    format!("data: {} needs the {what}", challenge.action.name()),
-                )
-            })
-        };
-        let input = match challenge.action {
-            Action::Login => ActionInput::Login,
-            Action::Encrypt => ActionInput::Encrypt,
-            Action::Seal => ActionInput::Seal {
-                seal: seal.ok_or_else(|| {
-                    Fail::Code(
-                        YZT_NULL_POINTER,
-                        "seal is NULL; stamping needs the seal".into(),
-                    )
-                })?,
-                document: data_for("document")?,
-                property: property.unwrap_or(""),
-            },
-            Action::Decrypt => ActionInput::Decrypt {
-                envelope: data_for("envelope")?,
-            },
-            Action::FileSign => ActionInput::FileSign {
-                file: data_for("file")?,
-                gmt0010: gmt0010 != 0,
-            },
-            Action::MsgSign => ActionInput::MsgSign {
-                message: data_for("message")?,
-            },
-        };
-        if matches!(challenge.action, Action::Login | Action::Encrypt) && data.is_some() {
-            return fail(
-                YZT_INVALID_ARGUMENT,
-                format!("data: {} takes none", challenge.action.name()),
-            );
-        }
-        let identity = Identity {
+        let answer = Answer {
             member,
             enterprise,
             signing_cert: cert,
             signing_key: key,
             encryption_cert: enc_cert,
             encryption_key: enc_key,
+            data,
+            seal,
+            property,
+            gmt0010: gmt0010 != 0,
         };
-        let response = respond(
-            challenge,
-            view,
-            &identity,
-            input,
-            time_in(now)?,
-            &mut rand::rng(),
-        )?;
-        put_bytes(out, response.to_der());
+        put_bytes(out, respond_to(scanned, &answer, now)?);
         Ok(())
     })
 }

@@ -7,6 +7,8 @@ use yizhengtong::seal::{
     Seal, SealSignature, SealVerifyOptions, StepStatus, VerifyReport, verify_seal, verify_signature,
 };
 
+use yizhengtong::cert::{Certificate, Crl};
+
 use crate::bytes::{YztBytes, put_bytes};
 use crate::cert::{YztCertificate, YztCrl, handles_in};
 use crate::common::*;
@@ -74,6 +76,103 @@ pub const YZT_STEP_FAILED: i32 = 1;
 /// Report step status: the check was not run (the detail says why).
 pub const YZT_STEP_SKIPPED: i32 = 2;
 
+// ---- the bodies, shared by the C exports and the JNI entry points ----------
+
+/// Parse a seal (`.esl` DER).
+pub(crate) fn seal_parse(data: &[u8]) -> R<Seal> {
+    Ok(Seal::from_der(data)?)
+}
+
+/// A text field of a seal (`YZT_SEAL_ID` ... `YZT_SEAL_VENDOR_ID`).
+pub(crate) fn seal_text(s: &Seal, field: i32) -> R<&str> {
+    Ok(match field {
+        YZT_SEAL_ID => &s.info.es_id,
+        YZT_SEAL_NAME => &s.info.property.name,
+        YZT_SEAL_PICTURE_TYPE => &s.info.picture.kind,
+        YZT_SEAL_VENDOR_ID => &s.info.header.vid,
+        other => return unknown("seal text field", other),
+    })
+}
+
+/// An integer field of a seal (`YZT_SEAL_VERSION` ...; times in Unix
+/// seconds).
+pub(crate) fn seal_int(s: &Seal, field: i32) -> R<i64> {
+    let p = &s.info.property;
+    Ok(match field {
+        YZT_SEAL_VERSION => i64::from(s.version.number()),
+        YZT_SEAL_TYPE => i64::from(p.seal_type),
+        YZT_SEAL_CREATED => time_out(p.create_date),
+        YZT_SEAL_VALID_START => time_out(p.valid_start),
+        YZT_SEAL_VALID_END => time_out(p.valid_end),
+        YZT_SEAL_PICTURE_WIDTH_MM => i64::from(s.info.picture.width_mm),
+        YZT_SEAL_PICTURE_HEIGHT_MM => i64::from(s.info.picture.height_mm),
+        other => return unknown("seal integer field", other),
+    })
+}
+
+/// A binary field of a seal (`YZT_SEAL_PICTURE`, `YZT_SEAL_MAKER_CERT`,
+/// `YZT_SEAL_DER`).
+pub(crate) fn seal_bytes(s: &Seal, field: i32) -> R<&[u8]> {
+    Ok(match field {
+        YZT_SEAL_PICTURE => &s.info.picture.data,
+        YZT_SEAL_MAKER_CERT => &s.maker_cert,
+        YZT_SEAL_DER => &s.raw,
+        other => return unknown("seal binary field", other),
+    })
+}
+
+/// Parse a seal signature (`SignedValue.dat`).
+pub(crate) fn seal_signature_parse(data: &[u8]) -> R<SealSignature> {
+    Ok(SealSignature::from_der(data)?)
+}
+
+/// The signing time of a seal signature (Unix seconds).
+pub(crate) fn signing_time(s: &SealSignature) -> i64 {
+    time_out(s.time)
+}
+
+/// The seal inside a signature and the signing time (Unix seconds).
+pub(crate) fn seal_signature_seal(s: &SealSignature) -> (Seal, i64) {
+    (s.seal.clone(), signing_time(s))
+}
+
+/// Verify a seal on its own at Unix time `at`.
+pub(crate) fn seal_verify(s: &Seal, at: i64, trust: &Trust) -> R<VerifyReport> {
+    Ok(verify_seal(s, time_in(at)?, &trust.options()))
+}
+
+/// Verify a seal signature, over `document` when given.
+pub(crate) fn seal_signature_verify(
+    s: &SealSignature,
+    document: Option<&[u8]>,
+    trust: &Trust,
+) -> VerifyReport {
+    verify_signature(s, document, &trust.options())
+}
+
+/// Step `index` of a report: status (`YZT_STEP_*`), name, detail (empty
+/// when it passed); `YZT_OUT_OF_RANGE` past the end.
+pub(crate) fn report_step(r: &VerifyReport, index: usize) -> R<(i32, &'static str, &str)> {
+    let Some(step) = r.steps.get(index) else {
+        return fail(
+            YZT_OUT_OF_RANGE,
+            format!("step {index} of a report with {} steps", r.steps.len()),
+        );
+    };
+    Ok(match &step.status {
+        StepStatus::Passed => (YZT_STEP_PASSED, step.step, ""),
+        StepStatus::Failed(d) => (YZT_STEP_FAILED, step.step, d.as_str()),
+        StepStatus::Skipped(d) => (YZT_STEP_SKIPPED, step.step, d.as_str()),
+    })
+}
+
+/// The report as JSON (its serde form).
+pub(crate) fn report_json(r: &VerifyReport) -> R<Vec<u8>> {
+    serde_json::to_vec(r).map_err(|e| Fail::Code(YZT_OTHER, format!("report JSON: {e}")))
+}
+
+// ---- the C exports ------------------------------------------------------------
+
 /// Parse a seal (`.esl` DER; v1, v4 or v5 detected). `*out` receives a new
 /// handle the caller owns.
 ///
@@ -89,7 +188,7 @@ pub unsafe extern "C" fn yzt_seal_parse(
         // SAFETY: the caller's pointer promises.
         let (out, data) = unsafe { (out_ref(out, "out")?, bytes_in(data, len, "data")?) };
         *out = std::ptr::null_mut();
-        put::<YztSeal>(out, Seal::from_der(data)?);
+        put::<YztSeal>(out, seal_parse(data)?);
         Ok(())
     })
 }
@@ -111,13 +210,7 @@ pub unsafe extern "C" fn yzt_seal_text(
     guard(|| {
         // SAFETY: the caller's pointer promises.
         let s = unsafe { get::<YztSeal>(seal, "seal") }?;
-        let v = match field {
-            YZT_SEAL_ID => &s.info.es_id,
-            YZT_SEAL_NAME => &s.info.property.name,
-            YZT_SEAL_PICTURE_TYPE => &s.info.picture.kind,
-            YZT_SEAL_VENDOR_ID => &s.info.header.vid,
-            other => return unknown("seal text field", other),
-        };
+        let v = seal_text(s, field)?;
         // SAFETY: the caller's buffer promise.
         unsafe { write_str(v, buf, cap, out_len) }
     })
@@ -133,17 +226,7 @@ pub unsafe extern "C" fn yzt_seal_int(seal: *const YztSeal, field: i32, out: *mu
     guard(|| {
         // SAFETY: the caller's pointer promises.
         let (s, out) = unsafe { (get::<YztSeal>(seal, "seal")?, out_ref(out, "out")?) };
-        let p = &s.info.property;
-        *out = match field {
-            YZT_SEAL_VERSION => i64::from(s.version.number()),
-            YZT_SEAL_TYPE => i64::from(p.seal_type),
-            YZT_SEAL_CREATED => time_out(p.create_date),
-            YZT_SEAL_VALID_START => time_out(p.valid_start),
-            YZT_SEAL_VALID_END => time_out(p.valid_end),
-            YZT_SEAL_PICTURE_WIDTH_MM => i64::from(s.info.picture.width_mm),
-            YZT_SEAL_PICTURE_HEIGHT_MM => i64::from(s.info.picture.height_mm),
-            other => return unknown("seal integer field", other),
-        };
+        *out = seal_int(s, field)?;
         Ok(())
     })
 }
@@ -163,13 +246,7 @@ pub unsafe extern "C" fn yzt_seal_bytes(
         // SAFETY: the caller's pointer promises.
         let (out, s) = unsafe { (out_ref(out, "out")?, get::<YztSeal>(seal, "seal")?) };
         *out = std::ptr::null_mut();
-        let v = match field {
-            YZT_SEAL_PICTURE => &s.info.picture.data,
-            YZT_SEAL_MAKER_CERT => &s.maker_cert,
-            YZT_SEAL_DER => &s.raw,
-            other => return unknown("seal binary field", other),
-        };
-        put_bytes(out, v.clone());
+        put_bytes(out, seal_bytes(s, field)?.to_vec());
         Ok(())
     })
 }
@@ -199,7 +276,7 @@ pub unsafe extern "C" fn yzt_seal_signature_parse(
         // SAFETY: the caller's pointer promises.
         let (out, data) = unsafe { (out_ref(out, "out")?, bytes_in(data, len, "data")?) };
         *out = std::ptr::null_mut();
-        put::<YztSealSignature>(out, SealSignature::from_der(data)?);
+        put::<YztSealSignature>(out, seal_signature_parse(data)?);
         Ok(())
     })
 }
@@ -220,11 +297,12 @@ pub unsafe extern "C" fn yzt_seal_signature_seal(
         // SAFETY: the caller's pointer promises.
         let (out, s) = unsafe { (out_ref(out, "out")?, get::<YztSealSignature>(sig, "sig")?) };
         *out = std::ptr::null_mut();
+        let (seal, at) = seal_signature_seal(s);
         // SAFETY: optional out-pointer, valid for a write when non-null.
         if let Some(t) = unsafe { time.as_mut() } {
-            *t = time_out(s.time);
+            *t = at;
         }
-        put::<YztSeal>(out, s.seal.clone());
+        put::<YztSeal>(out, seal);
         Ok(())
     })
 }
@@ -258,13 +336,27 @@ pub unsafe extern "C" fn yzt_seal_signature_free(sig: *mut YztSealSignature) -> 
     guard(|| unsafe { free(sig) })
 }
 
-struct Trust {
-    anchors: Vec<yizhengtong::cert::Certificate>,
-    intermediates: Vec<yizhengtong::cert::Certificate>,
-    crls: Vec<yizhengtong::cert::Crl>,
+/// The trust anchors, intermediates and CRLs a seal verification uses.
+pub(crate) struct Trust {
+    anchors: Vec<Certificate>,
+    intermediates: Vec<Certificate>,
+    crls: Vec<Crl>,
 }
 
 impl Trust {
+    /// Copies of the given certificates and CRLs.
+    pub(crate) fn new(
+        anchors: &[&Certificate],
+        intermediates: &[&Certificate],
+        crls: &[&Crl],
+    ) -> Self {
+        Self {
+            anchors: anchors.iter().map(|c| (*c).clone()).collect(),
+            intermediates: intermediates.iter().map(|c| (*c).clone()).collect(),
+            crls: crls.iter().map(|c| (*c).clone()).collect(),
+        }
+    }
+
     /// # Safety
     /// Each array valid for its count, each element NULL or a live handle.
     unsafe fn read(
@@ -277,24 +369,11 @@ impl Trust {
     ) -> R<Self> {
         // SAFETY: forwarded from the caller.
         unsafe {
-            Ok(Self {
-                anchors: handles_in::<YztCertificate>(anchors, anchors_len, "anchors")?
-                    .into_iter()
-                    .cloned()
-                    .collect(),
-                intermediates: handles_in::<YztCertificate>(
-                    intermediates,
-                    intermediates_len,
-                    "intermediates",
-                )?
-                .into_iter()
-                .cloned()
-                .collect(),
-                crls: handles_in::<YztCrl>(crls, crls_len, "crls")?
-                    .into_iter()
-                    .cloned()
-                    .collect(),
-            })
+            Ok(Self::new(
+                &handles_in::<YztCertificate>(anchors, anchors_len, "anchors")?,
+                &handles_in::<YztCertificate>(intermediates, intermediates_len, "intermediates")?,
+                &handles_in::<YztCrl>(crls, crls_len, "crls")?,
+            ))
         }
     }
 
@@ -348,8 +427,7 @@ pub unsafe extern "C" fn yzt_seal_verify(
             )
         };
         *out = std::ptr::null_mut();
-        let report = verify_seal(s, time_in(at)?, &trust.options());
-        put::<YztReport>(out, report);
+        put::<YztReport>(out, seal_verify(s, at, &trust)?);
         Ok(())
     })
 }
@@ -394,8 +472,7 @@ pub unsafe extern "C" fn yzt_seal_signature_verify(
             )
         };
         *out = std::ptr::null_mut();
-        let report = verify_signature(s, doc, &trust.options());
-        put::<YztReport>(out, report);
+        put::<YztReport>(out, seal_signature_verify(s, doc, &trust));
         Ok(())
     })
 }
@@ -459,17 +536,7 @@ pub unsafe extern "C" fn yzt_report_step(
                 out_ref(status, "status")?,
             )
         };
-        let Some(step) = r.steps.get(index) else {
-            return fail(
-                YZT_OUT_OF_RANGE,
-                format!("step {index} of a report with {} steps", r.steps.len()),
-            );
-        };
-        let (code, text) = match &step.status {
-            StepStatus::Passed => (YZT_STEP_PASSED, ""),
-            StepStatus::Failed(d) => (YZT_STEP_FAILED, d.as_str()),
-            StepStatus::Skipped(d) => (YZT_STEP_SKIPPED, d.as_str()),
-        };
+        let (code, step_name, text) = report_step(r, index)?;
         *st = code;
         // Both strings are written (or sized) before an error is returned,
         // so one call can size both buffers.
@@ -477,7 +544,7 @@ pub unsafe extern "C" fn yzt_report_step(
             Ok(())
         } else {
             // SAFETY: the caller's buffer promise.
-            unsafe { write_str(step.step, name, name_cap, name_len) }
+            unsafe { write_str(step_name, name, name_cap, name_len) }
         };
         let b = if detail_len.is_null() {
             Ok(())
@@ -501,9 +568,7 @@ pub unsafe extern "C" fn yzt_report_json(report: *const YztReport, out: *mut *mu
         // SAFETY: the caller's pointer promises.
         let (out, r) = unsafe { (out_ref(out, "out")?, get::<YztReport>(report, "report")?) };
         *out = std::ptr::null_mut();
-        let json = serde_json::to_vec(r)
-            .map_err(|e| Fail::Code(YZT_OTHER, format!("report JSON: {e}")))?;
-        put_bytes(out, json);
+        put_bytes(out, report_json(r)?);
         Ok(())
     })
 }

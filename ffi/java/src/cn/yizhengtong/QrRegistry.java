@@ -1,0 +1,43 @@
+package cn.yizhengtong;
+
+import java.util.List;
+
+/**
+ * The app's list of the platforms it recognises (never taken from a QR code). Thread-safe.
+ */
+public final class QrRegistry extends NativeHandle {
+    /**
+     * A new, empty registry.
+     *
+     * @throws YztException if the library fails
+     */
+    public QrRegistry() throws YztException {
+        super(Native.qrRegistryNew(), Native::qrRegistryFree);
+    }
+
+    /**
+     * Adds (or replaces) a platform.
+     *
+     * @param code its system code
+     * @param name the name the phone shows
+     * @param certificate the certificate whose key signs its challenges (copied)
+     * @param hosts the hosts the app may submit responses to: 1 to 1024
+     * @throws YztException {@link ResultCode#INVALID_ARGUMENT} for no hosts, {@link
+     *     ResultCode#INVALID_PARAMETER} for a bad code or host
+     */
+    public void add(String code, String name, Certificate certificate, List<String> hosts)
+            throws YztException {
+        byte[] c = Text.utf8(code, "code");
+        byte[] n = Text.utf8(name, "name");
+        byte[][] hs = null;
+        if (hosts != null) {
+            hs = new byte[hosts.size()][];
+            for (int i = 0; i < hs.length; i++) {
+                hs[i] = Text.utf8(hosts.get(i), "hosts[" + i + "]");
+            }
+        }
+        try (Held held = new Held()) {
+            Native.qrRegistryAdd(held.hold(this), c, n, held.hold(certificate), hs);
+        }
+    }
+}
