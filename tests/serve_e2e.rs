@@ -383,8 +383,9 @@ fn login_page_in_chromium_with_the_app_simulator() {
     let answer = submit(&tid, &login).json().unwrap();
     assert_eq!(answer["data"]["verifySignatureResult"], true, "{answer}");
     browser.wait_state("authorised");
-    assert_eq!(browser.text_of("who-name"), "欧勇");
+    assert_eq!(browser.text_of("who-name"), "新疆测试建设有限公司");
     assert_eq!(browser.text_of("who-enterprise"), "新疆测试建设有限公司");
+    assert_eq!(browser.text_of("who-member"), "13800000000");
     assert_eq!(browser.text_of("who-credit-code"), ent);
     let serial = browser.text_of("who-serial");
     assert!(serial.len() >= 16, "{serial}");
@@ -432,6 +433,7 @@ fn login_page_in_chromium_with_the_app_simulator() {
         ],
     );
     browser.wait_state("authorised");
+    assert_eq!(browser.text_of("who-name"), "欧勇");
     assert_eq!(browser.text_of("who-enterprise"), "个人");
 
     // Freeze the personal signing certificate; a fresh CRL; a service with

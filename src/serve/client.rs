@@ -84,12 +84,48 @@ pub fn request(
     if let Some((_, data)) = body {
         stream.write_all(data).map_err(io)?;
     }
+    // Read until the response is complete by its own framing: servers may
+    // keep the connection open despite `Connection: close`.
     let mut raw = Vec::new();
-    stream
-        .take((MAX_BODY + 64 * 1024) as u64)
-        .read_to_end(&mut raw)
-        .map_err(io)?;
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        if response_complete(&raw) {
+            break;
+        }
+        let n = stream.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if raw.len() > MAX_BODY + 64 * 1024 {
+            return Err(Error::malformed(
+                "HTTP response",
+                format!("{url}: too large"),
+            ));
+        }
+    }
     parse_response(&raw).map_err(|m| Error::malformed("HTTP response", format!("{url}: {m}")))
+}
+
+/// True when `raw` holds a whole response: headers and, by
+/// `Content-Length` or the last chunk, the body. A response framed by
+/// closing the connection is complete only at end of stream.
+fn response_complete(raw: &[u8]) -> bool {
+    let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+    let body = &raw[end + 4..];
+    for line in head.split("\r\n") {
+        if let Some(v) = line.strip_prefix("content-length:") {
+            return v.trim().parse::<usize>().is_ok_and(|n| body.len() >= n);
+        }
+        if line.starts_with("transfer-encoding:") && line.contains("chunked") {
+            return body.ends_with(b"0\r\n\r\n");
+        }
+    }
+    // No body for these statuses.
+    head.starts_with("http/1.1 204") || head.starts_with("http/1.1 304")
 }
 
 fn parse_response(raw: &[u8]) -> std::result::Result<HttpResponse, String> {

@@ -593,7 +593,9 @@ fn identity_json(v: &Verification, member: &str, enterprise: Option<&str>) -> Va
         "name": cert.and_then(Certificate::common_name),
         "member": member,
         "enterprise": enterprise,
-        "enterprise_name": enterprise.and(cert.and_then(Certificate::organization)),
+        "enterprise_name": enterprise.and(
+            cert.and_then(|c| c.organization().or_else(|| c.common_name())),
+        ),
         "holder": cert.map(holder_of),
         "certificate_serial": cert.map(Certificate::serial_hex),
         "certificate_subject": cert.map(Certificate::subject),
