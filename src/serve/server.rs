@@ -1122,14 +1122,21 @@ pub fn spawn(service: Arc<Service>, listen: &str, workers: usize) -> Result<Runn
         .map_err(|e| Error::param("listen", e.to_string()))?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
-        runtime.block_on(async move {
+        // The last reference is dropped here, outside the runtime: a
+        // database backend's synchronous client may not be dropped on an
+        // async worker.
+        let keep = Arc::clone(&service);
+        let result = runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(std_listener)
                 .map_err(|e| Error::param("listen", e.to_string()))?;
             serve(listener, service, async {
                 let _ = rx.await;
             })
             .await
-        })
+        });
+        drop(runtime);
+        drop(keep);
+        result
     });
     Ok(Running {
         addr,

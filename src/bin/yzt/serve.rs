@@ -40,6 +40,9 @@ pub fn run(a: ServeArgs) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| Error::param("server", e.to_string()))?;
+    // Keep a reference outside the runtime so that the store (a database
+    // client) is dropped after it, not on an async worker.
+    let keep = Arc::clone(&service);
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&a.listen)
             .await
@@ -60,6 +63,8 @@ pub fn run(a: ServeArgs) -> Result<(), Failure> {
         eprintln!("{}", serde_json::json!({"event": "stopped"}));
         Ok::<(), Error>(())
     })?;
+    drop(runtime);
+    drop(keep);
     Ok(())
 }
 
