@@ -28,6 +28,18 @@ const T: Duration = Duration::from_secs(60);
 /// A child process killed when dropped.
 struct Proc(Child);
 
+impl Proc {
+    /// SIGTERM, then wait (at most 10 s) for a clean exit.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.0.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        wait_until("the service to stop", Duration::from_secs(10), || {
+            self.0.try_wait().ok().flatten()
+        })
+    }
+}
+
 impl Drop for Proc {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -453,7 +465,7 @@ fn login_page_in_chromium_with_the_app_simulator() {
     );
     yzt_ok(&dir, &["crl", "--ca-dir", "ca", "--out", "ca.crl.pem"]);
     std::fs::write(dir.join("short.json"), config(4, &["ca.crl.pem"])).unwrap();
-    let _server = serve(&dir, "short.json", port);
+    let server = serve(&dir, "short.json", port);
 
     // The frozen certificate's answer is refused, and the page says why.
     browser.open(&format!("{base}/"));
@@ -526,6 +538,19 @@ fn login_page_in_chromium_with_the_app_simulator() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(browser.state(), "pending");
+
+    // SIGTERM stops the service cleanly, and its log is one JSON object a
+    // line, without secrets.
+    drop(browser);
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
+    let log = std::fs::read_to_string(dir.join(format!("serve-{port}.log"))).unwrap();
+    for line in log.lines() {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(v.is_object());
+        assert!(!line.contains(PIN) && !line.contains("PRIVATE KEY"), "{line}");
+    }
+    assert!(log.contains("\"event\":\"stopped\""), "{log}");
 }
 
 /// The personal signing certificate's serial, from the app's profile.
