@@ -548,7 +548,10 @@ fn login_page_in_chromium_with_the_app_simulator() {
     for line in log.lines() {
         let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         assert!(v.is_object());
-        assert!(!line.contains(PIN) && !line.contains("PRIVATE KEY"), "{line}");
+        assert!(
+            !line.contains(PIN) && !line.contains("PRIVATE KEY"),
+            "{line}"
+        );
     }
     assert!(log.contains("\"event\":\"stopped\""), "{log}");
 }
