@@ -305,13 +305,7 @@ fn check_revocation(
         crl.verify(issuer, opts.at.max(crl.this_update()))
             .map_err(|e| fail(index, cert, CertCheck::RevocationUnknown, e.to_string()))?;
         known = true;
-        if let Some(entry) = crl.find(cert.serial()) {
-            // Revoked or frozen after the time in question: the certificate
-            // was good then, unless its key was compromised (a compromised
-            // key can claim any time).
-            if entry.revoked_at > opts.at && !entry.reason.is_compromise() {
-                continue;
-            }
+        if let Some(entry) = crl.find_at(cert.serial(), opts.at) {
             return Err(match entry.reason {
                 RevocationReason::CertificateHold => fail(
                     index,

@@ -365,6 +365,15 @@ impl Crl {
         self.entries().into_iter().find(|e| e.serial == serial)
     }
 
+    /// The entry for `serial` that holds at `at`: one revoked or frozen at
+    /// or before `at`, or at any time for a key compromise (a compromised
+    /// key can claim any time). An entry dated after `at` means the
+    /// certificate was good then.
+    pub fn find_at(&self, serial: &[u8], at: SystemTime) -> Option<CrlEntry> {
+        self.find(serial)
+            .filter(|e| e.revoked_at <= at || e.reason.is_compromise())
+    }
+
     /// Check that `issuer` issued this CRL (names match, signature over the
     /// TBS bytes verifies, keyUsage allows cRLSign when present) and that it
     /// is current at `at` (thisUpdate ≤ at ≤ nextUpdate).

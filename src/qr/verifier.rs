@@ -765,7 +765,7 @@ impl<S: QrStore> Verifier<S> {
                             "the issuer's CRL is stale".into(),
                         ));
                     }
-                    if let Some(e) = crl.find(cert.serial()) {
+                    if let Some(e) = crl.find_at(cert.serial(), now) {
                         return Err(
                             if e.reason == crate::cert::RevocationReason::CertificateHold {
                                 (Reason::CertificateFrozen, "on hold in the CRL".into())
