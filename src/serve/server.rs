@@ -101,22 +101,9 @@ pub struct ServiceConfig {
     pub quotas: Vec<QuotaConfig>,
 }
 
-fn read_file(base: &Path, p: &Path, what: &str) -> Result<Vec<u8>> {
+fn read_file(base: &Path, p: &Path, what: &'static str) -> Result<Vec<u8>> {
     let path = base.join(p);
-    std::fs::read(&path)
-        .map_err(|e| Error::param(what_static(what), format!("{}: {e}", path.display())))
-}
-
-/// Error fields are `&'static str`; the configuration's field names are.
-fn what_static(what: &str) -> &'static str {
-    match what {
-        "platform_key" => "platform_key",
-        "platform_cert" => "platform_cert",
-        "anchors" => "anchors",
-        "intermediates" => "intermediates",
-        "crls" => "crls",
-        _ => "configuration",
-    }
+    std::fs::read(&path).map_err(|e| Error::param(what, format!("{}: {e}", path.display())))
 }
 
 /// What the configuration file describes, loaded.
@@ -162,7 +149,7 @@ impl ServiceConfig {
         if platform_key.public_key() != *platform_cert.public_key() {
             return Err(Error::KeyMismatch);
         }
-        let certs = |list: &[PathBuf], what: &str| -> Result<Vec<Certificate>> {
+        let certs = |list: &[PathBuf], what: &'static str| -> Result<Vec<Certificate>> {
             list.iter()
                 .map(|p| Certificate::from_any(&read_file(base, p, what)?))
                 .collect()
@@ -556,17 +543,20 @@ fn status_json(tid: &str, st: &TxStatus, now: u64) -> Value {
     v
 }
 
+/// The refusal for a transaction this instance does not know.
+fn no_such_code(tid: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no QR code {tid} was issued here (or it was forgotten after expiry)"),
+    )
+}
+
 async fn status(State(s): State<Shared>, UrlPath(tid): UrlPath<String>) -> ApiResult {
     let id = tid_in(&tid)?;
     let now = unix(SystemTime::now());
     let map = s.statuses();
-    let st = map.get(&id).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no QR code {tid} was issued here (or it was forgotten after expiry)"),
-        )
-    })?;
+    let st = map.get(&id).ok_or_else(|| no_such_code(&tid))?;
     Ok(json_response(&status_json(&tid, st, now)))
 }
 
@@ -574,13 +564,7 @@ async fn scanned(State(s): State<Shared>, UrlPath(tid): UrlPath<String>) -> ApiR
     let id = tid_in(&tid)?;
     let now = unix(SystemTime::now());
     let mut map = s.statuses();
-    let st = map.get_mut(&id).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no QR code {tid} was issued here"),
-        )
-    })?;
+    let st = map.get_mut(&id).ok_or_else(|| no_such_code(&tid))?;
     if st.stage == Stage::Pending && now < st.expires_at {
         st.stage = Stage::Scanned;
     }
@@ -689,13 +673,7 @@ async fn decrypt_envelope(State(s): State<Shared>, body: Bytes) -> ApiResult {
     let tid = req_str(&m, "transaction")?.to_string();
     let id = tid_in(&tid)?;
     let mut map = s.statuses();
-    let st = map.get_mut(&id).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no QR code {tid} was issued here"),
-        )
-    })?;
+    let st = map.get_mut(&id).ok_or_else(|| no_such_code(&tid))?;
     if st.action != Action::Decrypt {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
