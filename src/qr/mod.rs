@@ -9,6 +9,7 @@ pub mod app;
 pub mod challenge;
 mod png;
 pub mod response;
+pub mod throwaway;
 pub mod verifier;
 pub mod wallet;
 

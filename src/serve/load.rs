@@ -10,115 +10,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use base64ct::{Base64, Encoding};
-use rand::CryptoRng;
 use serde::Serialize;
 use serde_json::json;
 
 use super::client;
 use super::server::{Loaded, Service, spawn};
-use crate::cert::{
-    CaConfig, CertUsage, Certificate, CertificateAuthority, EndEntityRequest, Holder, Medium,
-    parse_dn,
-};
-use crate::crypto::PrivateKey;
 use crate::error::{Error, Result};
-use crate::qr::{
-    ActionInput, Identity, PlatformEntry, PlatformRegistry, QrStore, QuotaKey, Request, Verifier,
-    VerifierConfig, respond, scan,
-};
+use crate::qr::throwaway::{CODE, HOLDER, ThrowawayPki};
+use crate::qr::{QrStore, QuotaKey, Request, Verifier};
 use crate::store::AnyStore;
-
-const CODE: &str = "C1100005553";
-const NAME: &str = "Load test platform";
-const HOLDER: &str = "11010519491231002X";
-
-/// A throw-away PKI: a root, a holder's signing key and certificate, and a
-/// platform's key and certificate in the app's registry.
-pub struct LoadPki {
-    root: Certificate,
-    key: PrivateKey,
-    cert: Certificate,
-    platform_key: PrivateKey,
-    platform_cert: Certificate,
-    registry: PlatformRegistry,
-}
-
-impl LoadPki {
-    /// Make one, valid from a minute ago for 30 days, for callbacks to `host`.
-    pub fn new<R: CryptoRng + ?Sized>(host: &str, rng: &mut R) -> Result<Self> {
-        let now = SystemTime::now() - Duration::from_secs(60);
-        let root = CertificateAuthority::create_root(
-            PrivateKey::generate(rng),
-            parse_dn("C=CN,O=Load,CN=Load Root")?,
-            now,
-            365,
-            CaConfig::default(),
-            rng,
-        )?;
-        let key = PrivateKey::generate(rng);
-        let platform_key = PrivateKey::generate(rng);
-        let mut issue = |k: &PrivateKey, holder: Holder| {
-            root.issue(
-                &EndEntityRequest {
-                    holder,
-                    usage: CertUsage::Sign,
-                    medium: Medium::Mobile,
-                    public_key: k.public_key(),
-                    not_before: now,
-                    days: 30,
-                },
-                rng,
-            )
-        };
-        let cert = issue(&key, Holder::person("张三", HOLDER)?)?;
-        let platform_cert = issue(
-            &platform_key,
-            Holder::enterprise(
-                NAME,
-                &crate::ids::complete_credit_code("91650100399601510")?,
-            )?,
-        )?;
-        let mut registry = PlatformRegistry::new();
-        registry.add(PlatformEntry {
-            code: CODE.into(),
-            name: NAME.into(),
-            certificate: platform_cert.clone(),
-            callback_hosts: vec![host.into()],
-        })?;
-        Ok(Self {
-            root: root.certificate().clone(),
-            key,
-            cert,
-            platform_key,
-            platform_cert: platform_cert.clone(),
-            registry,
-        })
-    }
-
-    fn config(&self, host: &str) -> VerifierConfig {
-        VerifierConfig::new(
-            CODE,
-            NAME,
-            host,
-            self.platform_key.clone(),
-            vec![self.root.clone()],
-        )
-    }
-
-    fn answer<R: CryptoRng + ?Sized>(&self, text: &str, rng: &mut R) -> Result<Vec<u8>> {
-        let now = SystemTime::now();
-        let (c, view) = scan(text, &self.registry, now)?;
-        let id = Identity {
-            member: "load",
-            enterprise: None,
-            signing_cert: &self.cert,
-            signing_key: &self.key,
-            encryption_cert: None,
-            encryption_key: None,
-        };
-        Ok(respond(&c, &view, &id, ActionInput::Login, now, rng)?.to_der())
-    }
-}
 
 /// What a load run measured and found.
 #[derive(Debug, Clone, Serialize)]
@@ -202,7 +102,7 @@ pub fn run(
         .and_then(|l| l.local_addr())
         .map_err(|e| Error::param("listen", e.to_string()))?;
     let host = probe.to_string();
-    let pki = LoadPki::new(&host, &mut rng)?;
+    let pki = ThrowawayPki::new(&host, &mut rng)?;
     let quota = QuotaKey {
         holder: HOLDER.into(),
         platform: CODE.into(),
@@ -212,7 +112,7 @@ pub fn run(
     let backend = http_store.describe();
     let loaded = Loaded {
         verifier: pki.config(&host),
-        platform_cert: pki.platform_cert.clone(),
+        platform_cert: pki.platform_cert().clone(),
         quotas: Vec::new(),
         request_timeout: Duration::from_secs(30),
     };

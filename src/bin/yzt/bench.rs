@@ -205,81 +205,30 @@ fn print_mib(op: &str, n: u64, t: Duration) {
 /// rounds, outside the timed parts.
 fn qr(seconds: f64, backend: &str, rng: &mut impl rand::CryptoRng) -> Result<(), Error> {
     use std::time::{Duration, SystemTime};
-    use yizhengtong::cert::*;
+    use yizhengtong::qr::throwaway::{CODE, HOLDER, ThrowawayPki};
     use yizhengtong::qr::*;
     let now = SystemTime::now();
-    let root = CertificateAuthority::create_root(
-        PrivateKey::generate(rng),
-        parse_dn("C=CN,O=Bench,CN=Bench Root")?,
-        now - Duration::from_secs(60),
-        365,
-        CaConfig::default(),
-        rng,
-    )?;
-    let key = PrivateKey::generate(rng);
-    let platform_key = PrivateKey::generate(rng);
-    let issue = |k: &PrivateKey, holder: Holder, rng: &mut dyn rand::CryptoRng| {
-        root.issue(
-            &EndEntityRequest {
-                holder,
-                usage: CertUsage::Sign,
-                medium: Medium::Mobile,
-                public_key: k.public_key(),
-                not_before: now - Duration::from_secs(60),
-                days: 30,
-            },
-            rng,
-        )
-    };
-    let cert = issue(&key, Holder::person("张三", "11010519491231002X")?, rng)?;
-    let platform_cert = issue(
-        &platform_key,
-        Holder::enterprise("Bench", "9165010039960151X0")?,
-        rng,
-    )?;
-    let mut registry = PlatformRegistry::new();
-    registry.add(PlatformEntry {
-        code: "C1100005553".into(),
-        name: "Bench".into(),
-        certificate: platform_cert,
-        callback_hosts: vec!["h.example".into()],
-    })?;
-    let config = VerifierConfig::new(
-        "C1100005553",
-        "Bench",
-        "h.example",
-        platform_key,
-        vec![root.certificate().clone()],
-    );
-    let verifier = Verifier::new(config, bench_store(backend)?)?;
+    let pki = ThrowawayPki::new("h.example", rng)?;
+    let verifier = Verifier::new(pki.config("h.example"), bench_store(backend)?)?;
     verifier.store().set_quota(
         &QuotaKey {
-            holder: "11010519491231002X".into(),
-            platform: "C1100005553".into(),
+            holder: HOLDER.into(),
+            platform: CODE.into(),
             institution: "ca",
         },
         1_000_000_000_000,
     )?;
-    let id = Identity {
-        member: "bench",
-        enterprise: None,
-        signing_cert: &cert,
-        signing_key: &key,
-        encryption_cert: None,
-        encryption_key: None,
-    };
     let make = |n: usize, rng: &mut dyn rand::CryptoRng| -> Result<Vec<Vec<u8>>, Error> {
         (0..n)
             .map(|_| {
                 let ch = verifier.issue(Request::Login, now, rng)?;
-                let (c, view) = scan(&ch.to_text(), &registry, now)?;
-                Ok(respond(&c, &view, &id, ActionInput::Login, now, rng)?.to_der())
+                pki.answer_at(&ch.to_text(), now, rng)
             })
             .collect()
     };
     let sample = Response::from_der(&make(1, rng)?[0])?;
     let sig = yizhengtong::crypto::Signature::from_der(&sample.signature)?;
-    let public = key.public_key();
+    let public = pki.holder_key();
     let (mut raw_n, mut raw_t, mut auth_n, mut auth_t) =
         (0u64, Duration::ZERO, 0u64, Duration::ZERO);
     let budget = Duration::from_secs_f64(seconds);
