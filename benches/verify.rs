@@ -5,10 +5,15 @@
 //!
 //! Before the criterion groups, `cargo bench --bench verify` prints the
 //! same comparisons measured *interleaved*: many short rounds, each timing
-//! the `sm2` crate, the engine and a batch back to back, and the median
-//! of the per-round ratios. On a shared VM whose speed drifts by 2× from
-//! one second to the next this is steadier than comparing criterion
-//! figures taken a minute apart. `VERIFY_ROUNDS` sets the rounds (30).
+//! the `sm2` crate, the engine, a batch on one thread and on all cores,
+//! and a loop with no shared data on one thread and on all cores (what
+//! the machine's cores give any code), back to back, and the median of
+//! the per-round ratios. On a shared VM whose speed drifts by 2× from one
+//! second to the next this is steadier than comparing criterion figures
+//! taken a minute apart. `VERIFY_ROUNDS` sets the rounds (30),
+//! `VERIFY_VERBOSE=1` prints every round's times;
+//! `cargo bench --bench verify -- none` prints only these medians (the
+//! filter matches no criterion group).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -16,7 +21,9 @@ use std::time::Instant;
 use criterion::{Criterion, Throughput, criterion_group};
 use rand::SeedableRng;
 use yizhengtong::crypto::{DEFAULT_USER_ID, PrivateKey};
-use yizhengtong::verify::{BatchItem, VerifyingKey, verify, verify_batch, warm_up};
+use yizhengtong::verify::{
+    BatchItem, VerifyingKey, verify, verify_batch, verify_batch_on, warm_up,
+};
 
 fn bench(c: &mut Criterion) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(12);
@@ -103,18 +110,50 @@ fn interleaved() {
     };
     let fresh = |i: usize| verify(&publics[i], DEFAULT_USER_ID, black_box(&msg), &sigs[i]).is_ok();
     let prepared = |_: usize| vk.verify(black_box(&msg), &sigs[0]).is_ok();
-    let (mut f, mut k, mut b) = (Vec::new(), Vec::new(), Vec::new());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let verbose = std::env::var_os("VERIFY_VERBOSE").is_some();
+    // seconds per verification of a batch on `threads` threads
+    let batch = |threads: usize| {
+        let t = Instant::now();
+        assert!(
+            verify_batch_on(black_box(&items), threads)
+                .iter()
+                .all(|r| r.is_ok())
+        );
+        t.elapsed().as_secs_f64() / items.len() as f64
+    };
+    let (mut f, mut k, mut b, mut m) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         let r = time(1, &reference);
         let e1 = time(3, &fresh);
         let p = time(3, &prepared);
-        let t = Instant::now();
-        assert!(verify_batch(black_box(&items)).iter().all(|r| r.is_ok()));
-        let batch = t.elapsed().as_secs_f64() / items.len() as f64;
         let e2 = time(1, &fresh);
-        f.push(r / e1);
+        let one = batch(1);
+        let all = batch(cores);
+        let one2 = batch(1);
+        let (m1, m_all) = (spin(1), spin(cores));
+        let m2 = spin(1);
+        f.push(r / ((e1 + e2) / 2.0));
         k.push(r / p);
-        b.push((e1 + e2) / 2.0 / batch);
+        b.push((one + one2) / 2.0 / all);
+        m.push((m1 + m2) / 2.0 / m_all);
+        if verbose {
+            eprintln!(
+                "round: sm2 crate {:.1} µs, engine {:.1} / {:.1} µs, prepared {:.1} µs, \
+                 batch on 1 thread {:.1} / {:.1} µs, on {cores} {:.1} µs per verification; \
+                 loop {:.2} / {:.2} ms, on {cores} {:.2} ms per thread",
+                r * 1e6,
+                e1 * 1e6,
+                e2 * 1e6,
+                p * 1e6,
+                one * 1e6,
+                one2 * 1e6,
+                all * 1e6,
+                m1 * 1e3,
+                m2 * 1e3,
+                m_all * 1e3
+            );
+        }
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
@@ -122,11 +161,34 @@ fn interleaved() {
     };
     println!(
         "verify/interleaved ({rounds} rounds, medians): engine fresh keys {:.2}x the sm2 crate, \
-         prepared key {:.2}x, batch on all cores {:.2}x single-threaded",
+         prepared key {:.2}x, batch on {cores} threads {:.2}x the batch on 1 \
+         (a loop with no shared data: {:.2}x)",
         median(&mut f),
         median(&mut k),
-        median(&mut b)
+        median(&mut b),
+        median(&mut m)
     );
+}
+
+/// Seconds per unit of a fixed amount of integer work per thread, run on
+/// `threads` threads at once, sharing nothing: what this machine's cores
+/// give any code, the ceiling for a batch's speed-up.
+fn spin(threads: usize) -> f64 {
+    let work = || {
+        let mut x = black_box(1u64);
+        for _ in 0..10_000_000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        }
+        black_box(x);
+    };
+    let t = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
+    });
+    t.elapsed().as_secs_f64() / threads as f64
 }
 
 criterion_group!(benches, bench);

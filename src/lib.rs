@@ -13,9 +13,11 @@
 //! let sig = key.sign(DEFAULT_USER_ID, b"tender.pdf digest", &mut rng)?;
 //! let der = sig.to_der();                      // what OpenSSL reads
 //!
+//! // verifying handles public data only: the fast variable-time engine
+//! use yizhengtong::verify::verify;
 //! let public = key.public_key();
-//! public.verify(DEFAULT_USER_ID, b"tender.pdf digest", &Signature::from_der(&der)?)?;
-//! assert!(public.verify(DEFAULT_USER_ID, b"tampered", &sig).unwrap_err().is_signature_mismatch());
+//! verify(&public, DEFAULT_USER_ID, b"tender.pdf digest", &Signature::from_der(&der)?)?;
+//! assert!(verify(&public, DEFAULT_USER_ID, b"tampered", &sig).unwrap_err().is_signature_mismatch());
 //! # Ok::<(), yizhengtong::Error>(())
 //! ```
 #![forbid(unsafe_code)]

@@ -7,7 +7,9 @@ mod common;
 use common::{FixedRng, get, section, test_rng};
 use proptest::prelude::*;
 use yizhengtong::crypto::{DEFAULT_USER_ID, PrivateKey, PublicKey, Signature, curve};
-use yizhengtong::verify::{BatchItem, KeyCache, VerifyingKey, verify, verify_batch, verify_digest};
+use yizhengtong::verify::{
+    BatchItem, KeyCache, VerifyingKey, verify, verify_batch, verify_batch_on, verify_digest,
+};
 
 fn same(public: &PublicKey, id: &[u8], msg: &[u8], sig: &Signature) -> bool {
     let reference = public.verify(id, msg, sig);
@@ -221,8 +223,36 @@ fn cached_keys_and_batches() {
     assert_eq!(results.len(), 100);
     for (i, r) in results.iter().enumerate() {
         assert_eq!(r.is_ok(), i % 2 == 0, "item {i}");
+        if let Err(e) = r {
+            assert!(e.is_signature_mismatch(), "item {i}: {e}");
+        }
     }
     assert!(verify_batch(&[]).is_empty());
+    // any thread count gives the same answers in the same order, also for
+    // batches smaller than the threads' chunks (0 counts as 1)
+    for threads in [0, 1, 2, 3, 7, 64] {
+        for len in [0, 1, 3, 5, 100] {
+            let got: Vec<bool> = verify_batch_on(&items[..len], threads)
+                .iter()
+                .map(Result::is_ok)
+                .collect();
+            let want: Vec<bool> = (0..len).map(|i| i % 2 == 0).collect();
+            assert_eq!(got, want, "{threads} threads, {len} items");
+        }
+    }
+    // an unusable item (an ID too long for ENTL) fails alone
+    let long_id = vec![0x31u8; 8192];
+    let mut odd = items[..10].to_vec();
+    odd[4].user_id = &long_id;
+    let results = verify_batch_on(&odd, 2);
+    assert!(
+        results[4]
+            .as_ref()
+            .is_err_and(|e| !e.is_signature_mismatch())
+    );
+    for (i, r) in results.iter().enumerate().filter(|(i, _)| *i != 4) {
+        assert_eq!(r.is_ok(), i % 2 == 0, "item {i}");
+    }
 }
 
 proptest! {

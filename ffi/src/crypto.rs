@@ -131,7 +131,7 @@ pub(crate) fn sign(key: &PrivateKey, id: &[u8], msg: &[u8], format: i32) -> R<Ve
 /// another error for unusable input.
 pub(crate) fn verify(key: &PublicKey, id: &[u8], msg: &[u8], sig: &[u8], format: i32) -> R<()> {
     let sig = parse_sig(sig, format)?;
-    key.verify(id, msg, &sig)?;
+    yizhengtong::verify::verify(key, id, msg, &sig)?;
     Ok(())
 }
 
@@ -150,7 +150,7 @@ pub(crate) fn sign_digest(key: &PrivateKey, digest: &[u8], format: i32) -> R<Vec
 /// Verify over a precomputed 32-byte digest; answers as [`verify`].
 pub(crate) fn verify_digest(key: &PublicKey, digest: &[u8], sig: &[u8], format: i32) -> R<()> {
     let e = digest32(digest)?;
-    key.verify_digest(&e, &parse_sig(sig, format)?)?;
+    yizhengtong::verify::verify_digest(key, &e, &parse_sig(sig, format)?)?;
     Ok(())
 }
 

@@ -227,7 +227,14 @@ impl PrivateKey {
 }
 
 impl PublicKey {
-    /// Verify `signature` over `message` under `user_id`.
+    /// Verify `signature` over `message` under `user_id`, with the
+    /// constant-time `sm2`-crate arithmetic.
+    ///
+    /// This is the reference the verification engine is tested against.
+    /// To verify fast, use [`crate::verify::verify`] (or a
+    /// [`crate::verify::VerifyingKey`] for many signatures from one key):
+    /// every verifying path of the SDK (certificates, CRLs, seals, QR
+    /// responses, the CLI, the C and Java bindings) goes through it.
     ///
     /// `Ok(())` when it verifies, [`Error::SignatureMismatch`] when it
     /// does not, another error for an unusable input (e.g. an ID too long).

@@ -319,8 +319,12 @@ impl<S: Store> Services<S> {
             .any(|h| {
                 crate::cert::Certificate::from_der(&h.der)
                     .and_then(|c| {
-                        c.public_key()
-                            .verify(DEFAULT_USER_ID, text.as_bytes(), &sig)
+                        crate::verify::verify(
+                            c.public_key(),
+                            DEFAULT_USER_ID,
+                            text.as_bytes(),
+                            &sig,
+                        )
                     })
                     .is_ok()
             });
