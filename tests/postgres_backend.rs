@@ -18,8 +18,8 @@ use yizhengtong::crypto::PrivateKey;
 use yizhengtong::domain::application::Holder;
 use yizhengtong::domain::order::PaymentMethod;
 use yizhengtong::qr::{
-    ActionInput, Charge, Consumed, Identity, QrStore, QuotaKey, Reason, Request, Verifier,
-    VerifierConfig, respond, scan,
+    ActionInput, Charge, Consumed, Identity, KeyTaken, PageStage, QrStore, QuotaKey, Reason,
+    Request, Verifier, VerifierConfig, respond, scan,
 };
 use yizhengtong::store::AnyStore;
 use yizhengtong::store::postgres::{PgOptions, PgStore, SCHEMA_VERSION};
@@ -455,4 +455,105 @@ fn expired_transactions_are_purged_in_bounded_batches() {
         store.consume(&ids[0], later).unwrap(),
         Consumed::Unknown
     ));
+}
+
+/// The page status of a QR code lives in the database beside its
+/// transaction: two stores (two verifier instances) see the same stage,
+/// the first verdict stands, a refused code keeps no key, and an
+/// accepted decrypt code's document key is sealed at rest and goes out
+/// once however many instances race for it.
+#[test]
+fn page_status_is_shared_and_a_document_key_goes_out_once() {
+    let _server = shared();
+    let Some(url) = url() else { return };
+    let schema = fresh_schema("pages");
+    let a = store(&url, &schema);
+    let b = store(&url, &schema);
+    let w = Reference::with_store(41, Arc::clone(&a)).unwrap();
+    let platform = w.platform(42).unwrap();
+    let mut rng = StdRng::seed_from_u64(43);
+    let now = w.clock.now();
+    let issue = |rng: &mut StdRng| platform.verifier.issue(Request::Login, now, rng).unwrap();
+    let c = issue(&mut rng);
+    let tid = c.transaction_id;
+    let page = b.page(&tid).unwrap().unwrap();
+    assert_eq!(page.stage, PageStage::Pending);
+    assert_eq!(
+        (page.issued_at, page.expires_at),
+        (c.issued_at, c.expires_at)
+    );
+    assert_eq!(page.action, c.action);
+    assert!(page.detail.is_empty() && !page.key_waiting);
+    // a scan heard after expiry changes nothing; before it, it is seen by all
+    let stage = |s: &Arc<AnyStore>| s.page(&tid).unwrap().unwrap().stage;
+    a.page_scanned(&tid, c.expires_at).unwrap();
+    assert_eq!(stage(&b), PageStage::Pending);
+    a.page_scanned(&tid, c.issued_at).unwrap();
+    assert_eq!(stage(&b), PageStage::Scanned);
+    // the first verdict stands
+    let key = [0x5au8; 16];
+    assert!(
+        a.page_settle(&tid, true, r#"{"who":"first"}"#, Some(&key))
+            .unwrap()
+    );
+    assert!(
+        !b.page_settle(&tid, false, r#"{"who":"second"}"#, None)
+            .unwrap()
+    );
+    let page = b.page(&tid).unwrap().unwrap();
+    assert_eq!(page.stage, PageStage::Authorised);
+    assert_eq!(page.detail, r#"{"who":"first"}"#);
+    assert!(page.key_waiting);
+    // sealed at rest
+    let mut c2 = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let sealed: Vec<u8> = c2
+        .query_one(
+            &format!("SELECT document_key FROM {schema}.yzt_qr_transactions WHERE tid = $1"),
+            &[&&tid[..]],
+        )
+        .unwrap()
+        .get(0);
+    assert!(
+        !sealed.windows(key.len()).any(|w| w == key),
+        "stored in clear"
+    );
+    // eight takers on two instances: one gets the key
+    let got: Vec<KeyTaken> = std::thread::scope(|scope| {
+        let takers: Vec<_> = (0..8)
+            .map(|i| {
+                let s = if i % 2 == 0 { &a } else { &b };
+                scope.spawn(move || s.page_take_key(&tid).unwrap())
+            })
+            .collect();
+        takers.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let keys: Vec<_> = got
+        .iter()
+        .filter_map(|t| match t {
+            KeyTaken::Key(k) => Some(k.to_vec()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(keys, vec![key.to_vec()]);
+    assert_eq!(
+        got.iter().filter(|t| matches!(t, KeyTaken::Gone)).count(),
+        7
+    );
+    assert!(!a.page(&tid).unwrap().unwrap().key_waiting);
+    // a refused code keeps no key; an unknown code is unknown
+    let c = issue(&mut rng);
+    assert!(
+        b.page_settle(&c.transaction_id, false, "{}", Some(&key))
+            .unwrap()
+    );
+    assert!(matches!(
+        a.page_take_key(&c.transaction_id).unwrap(),
+        KeyTaken::NotAuthorised(PageStage::Refused)
+    ));
+    assert!(a.page(&[0u8; 16]).unwrap().is_none());
+    assert!(matches!(
+        a.page_take_key(&[0u8; 16]).unwrap(),
+        KeyTaken::Unknown
+    ));
+    assert!(!a.page_settle(&[0u8; 16], true, "{}", None).unwrap());
 }

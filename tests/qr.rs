@@ -836,3 +836,76 @@ fn scan_report_visibility_and_operation_log() {
         log[0].detail
     );
 }
+
+/// The page status the in-memory store keeps beside each transaction:
+/// created pending at issue, scanned only while pending and unexpired,
+/// settled by the first verdict only, a document key kept only for an
+/// accepted code and taken once, and forgotten with the transaction.
+#[test]
+fn page_status_in_the_memory_store() {
+    let f = fixture(70);
+    let v = verifier(&f);
+    let store = v.store();
+    let ch = v
+        .issue(Request::Login, t0() + SEC, &mut test_rng(71))
+        .unwrap();
+    let tid = ch.transaction_id;
+    let page = store.page(&tid).unwrap().unwrap();
+    assert_eq!(page.stage, PageStage::Pending);
+    assert_eq!(page.action, Action::Login);
+    assert_eq!(
+        (page.issued_at, page.expires_at),
+        (ch.issued_at, ch.expires_at)
+    );
+    let stage = || store.page(&tid).unwrap().unwrap().stage;
+    store.page_scanned(&tid, ch.expires_at).unwrap();
+    assert_eq!(stage(), PageStage::Pending, "a scan after expiry");
+    let scanned = store.page_scanned(&tid, ch.issued_at).unwrap().unwrap();
+    assert_eq!(scanned.stage, PageStage::Scanned);
+    assert!(matches!(
+        store.page_take_key(&tid).unwrap(),
+        KeyTaken::NotAuthorised(PageStage::Scanned)
+    ));
+    let key = [3u8; 16];
+    assert!(
+        store
+            .page_settle(&tid, true, "{\"a\":1}", Some(&key))
+            .unwrap()
+    );
+    assert!(!store.page_settle(&tid, false, "{\"b\":2}", None).unwrap());
+    store.page_scanned(&tid, ch.issued_at).unwrap();
+    let page = store.page(&tid).unwrap().unwrap();
+    assert_eq!(page.stage, PageStage::Authorised);
+    assert_eq!(page.detail, "{\"a\":1}");
+    assert!(page.key_waiting);
+    match store.page_take_key(&tid).unwrap() {
+        KeyTaken::Key(k) => assert_eq!(&k[..], &key),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(store.page_take_key(&tid).unwrap(), KeyTaken::Gone));
+    assert!(!store.page(&tid).unwrap().unwrap().key_waiting);
+    // refused: no key kept
+    let ch2 = v
+        .issue(Request::Login, t0() + SEC, &mut test_rng(72))
+        .unwrap();
+    assert!(
+        store
+            .page_settle(&ch2.transaction_id, false, "{}", Some(&key))
+            .unwrap()
+    );
+    assert!(matches!(
+        store.page_take_key(&ch2.transaction_id).unwrap(),
+        KeyTaken::NotAuthorised(PageStage::Refused)
+    ));
+    assert!(matches!(
+        store.page_take_key(&[9u8; 16]).unwrap(),
+        KeyTaken::Unknown
+    ));
+    // forgotten with the transaction, a grace period after expiry
+    let later = SystemTime::UNIX_EPOCH
+        + Duration::from_secs(ch.expires_at)
+        + PURGE_GRACE
+        + Duration::from_secs(1);
+    store.purge_expired(later).unwrap();
+    assert!(store.page(&tid).unwrap().is_none());
+}

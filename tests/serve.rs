@@ -46,6 +46,11 @@ fn pem(cert: &Certificate) -> String {
 /// certificates and a seal, a configuration file, and the service on
 /// 127.0.0.1:0 with `lifetime` seconds per code.
 fn world(seed: u64, lifetime: u64) -> World {
+    world_on(seed, lifetime, test_backend().unwrap())
+}
+
+/// A world whose service runs on `store`.
+fn world_on(seed: u64, lifetime: u64, store: AnyStore) -> World {
     let mut rng = common::test_rng(seed);
     let now = SystemTime::now() - Duration::from_secs(86_400);
     let root = CertificateAuthority::create_root(
@@ -145,7 +150,7 @@ fn world(seed: u64, lifetime: u64) -> World {
     let (cfg, base) = ServiceConfig::from_file(&dir.0.join("config.json")).unwrap();
     // The backend named by YZT_TEST_BACKEND (memory, or PostgreSQL in CI's
     // database stage); packages opened as the workflows would.
-    let service = Service::new(cfg.load(&base).unwrap(), test_backend().unwrap()).unwrap();
+    let service = Service::new(cfg.load(&base).unwrap(), store).unwrap();
     for institution in ["ca", "seal"] {
         let key = QuotaKey {
             holder: ID.into(),
@@ -178,6 +183,13 @@ fn world(seed: u64, lifetime: u64) -> World {
 }
 
 impl World {
+    /// Another instance of the same service (same configuration) on
+    /// `store`, listening on a port of its own.
+    fn another_instance(&self, store: AnyStore) -> Running {
+        let (cfg, base) = ServiceConfig::from_file(&self._dir.0.join("config.json")).unwrap();
+        let service = Service::new(cfg.load(&base).unwrap(), store).unwrap();
+        spawn(Arc::new(service), "127.0.0.1:0", 2).unwrap()
+    }
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.url())
     }
@@ -831,4 +843,145 @@ fn packages_in_the_configuration_are_for_the_memory_backend_only() {
     dir.write("bad.json", config.to_string());
     let (cfg, base) = ServiceConfig::from_file(&dir.0.join("bad.json")).unwrap();
     assert!(cfg.load(&base).is_err());
+}
+
+/// Two stores over one fresh schema of the database YZT_TEST_BACKEND
+/// names, as two service instances behind a load balancer hold them;
+/// `None` when the tests run on memory (one process's memory is not
+/// shared).
+fn shared_database() -> Option<(AnyStore, AnyStore)> {
+    let url = std::env::var("YZT_TEST_BACKEND")
+        .ok()
+        .filter(|b| b.starts_with("postgres"))?;
+    #[cfg(feature = "postgres")]
+    {
+        use yizhengtong::store::postgres::{PgOptions, PgStore};
+        let tag = Base64::encode_string(&std::process::id().to_be_bytes())
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+            .to_lowercase();
+        let options = || PgOptions {
+            schema: Some(format!("t_pages_{tag}")),
+            sealing_key: Some(zeroize::Zeroizing::new([9u8; 16])),
+            pool_size: Some(4),
+            ..PgOptions::default()
+        };
+        PgStore::migrate(&url, &options()).unwrap();
+        let open = || AnyStore::Postgres(PgStore::connect(&url, options()).unwrap());
+        Some((open(), open()))
+    }
+    #[cfg(not(feature = "postgres"))]
+    panic!("YZT_TEST_BACKEND names a database, but this build has no `postgres` feature ({url})");
+}
+
+/// Instances over one database, as behind a load balancer: whichever
+/// instance issued a code, heard of the scan, took the answer or hands
+/// over the key, every instance shows the same status, the first verdict
+/// stands, and a document key goes out once.
+#[test]
+fn instances_over_one_database_answer_alike() {
+    let Some((a_store, b_store)) = shared_database() else {
+        eprintln!("skipped: needs YZT_TEST_BACKEND=postgres://… (CI's database stage)");
+        return;
+    };
+    let w = world_on(31, 120, a_store);
+    let b = w.another_instance(b_store);
+    let on_b = |path: &str| format!("{}{path}", b.url());
+    let status = |url: String| client::get(&url, T).unwrap().json().unwrap();
+
+    // A login issued by A, scanned and answered through B.
+    let c = w.issue(json!({"action": "login"}));
+    let tid = c["transaction"].as_str().unwrap();
+    let page = format!("/v1/qr/{tid}");
+    assert_eq!(status(on_b(&page))["state"], "pending");
+    let scanned = client::post_json(&on_b(&format!("{page}/scanned")), &json!({}), T).unwrap();
+    assert_eq!(scanned.json().unwrap()["state"], "scanned");
+    assert_eq!(w.get(&page).json().unwrap()["state"], "scanned");
+    let der = w.answer(c["text"].as_str().unwrap(), ActionInput::Login);
+    let r = client::post_json(
+        &on_b(&format!("{page}/response")),
+        &json!({"response": Base64::encode_string(&der)}),
+        T,
+    )
+    .unwrap();
+    assert_eq!(accepted(&r), (true, 0));
+    let seen_by_a = w.get(&page).json().unwrap();
+    assert_eq!(seen_by_a["state"], "authorised");
+    assert_eq!(seen_by_a["identity"]["name"], "欧勇");
+    assert_eq!(seen_by_a["identity"]["holder"], ID);
+    assert_eq!(status(on_b(&page)), seen_by_a);
+    // The replay through A is refused, and the login stands everywhere.
+    assert_eq!(accepted(&w.submit(tid, &der)), (false, 1004));
+    assert_eq!(w.get(&page).json().unwrap(), seen_by_a);
+    assert_eq!(status(on_b(&page)), seen_by_a);
+
+    // A decrypt code issued by B, answered through A: the key waits in the
+    // database (sealed), is handed over once by whichever instance is
+    // asked first, and then by none.
+    let doc_key = [5u8; 16];
+    let envelope = w
+        .enc_cert
+        .public_key()
+        .encrypt_to(&doc_key, CiphertextFormat::Asn1, &mut common::test_rng(31))
+        .unwrap();
+    let c = client::post_json(
+        &on_b("/v1/qr"),
+        &json!({"action": "decrypt", "envelope": Base64::encode_string(&envelope)}),
+        T,
+    )
+    .unwrap();
+    assert_eq!(c.status, 201, "{}", String::from_utf8_lossy(&c.body));
+    let c = c.json().unwrap();
+    let tid = c["transaction"].as_str().unwrap();
+    let take = |url: String| client::post_json(&url, &json!({"transaction": tid}), T).unwrap();
+    assert_eq!(
+        error_code(&take(w.url("/v1/decrypt-envelope")), 409),
+        "not_authorised"
+    );
+    let der = w.answer(
+        c["text"].as_str().unwrap(),
+        ActionInput::Decrypt {
+            envelope: &envelope,
+        },
+    );
+    assert_eq!(accepted(&w.submit(tid, &der)), (true, 0));
+    let st = status(on_b(&format!("/v1/qr/{tid}")));
+    assert_eq!(st["state"], "authorised");
+    assert!(!st.to_string().contains(&Base64::encode_string(&doc_key)));
+    let key = take(on_b("/v1/decrypt-envelope")).json().unwrap();
+    assert_eq!(
+        Base64::decode_vec(key["document_key"].as_str().unwrap()).unwrap(),
+        doc_key
+    );
+    assert_eq!(
+        error_code(&take(w.url("/v1/decrypt-envelope")), 410),
+        "already_taken"
+    );
+    assert_eq!(
+        error_code(&take(on_b("/v1/decrypt-envelope")), 410),
+        "already_taken"
+    );
+
+    // A refused first answer is final on every instance too.
+    let c = w.issue(json!({"action": "login"}));
+    let tid = c["transaction"].as_str().unwrap();
+    let good = w.answer(c["text"].as_str().unwrap(), ActionInput::Login);
+    let mut bad = good.clone();
+    let n = bad.len();
+    bad[n - 2] ^= 1; // in the signature: it no longer verifies
+    let post_b = |der: &[u8]| {
+        client::post_json(
+            &on_b(&format!("/v1/qr/{tid}/response")),
+            &json!({"response": Base64::encode_string(der)}),
+            T,
+        )
+        .unwrap()
+    };
+    assert_eq!(accepted(&post_b(&bad)), (false, 1015));
+    let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
+    assert_eq!(st["state"], "refused");
+    assert_eq!(st["refusal"]["reason"], "bad_signature");
+    assert_eq!(status(on_b(&format!("/v1/qr/{tid}"))), st);
+    // the good answer after it finds the code used, and changes nothing
+    assert_eq!(accepted(&w.submit(tid, &good)), (false, 1004));
+    assert_eq!(w.get(&format!("/v1/qr/{tid}")).json().unwrap(), st);
 }

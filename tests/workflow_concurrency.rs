@@ -39,8 +39,8 @@ use yizhengtong::domain::order::{
 use yizhengtong::domain::profile::{Address, AddressInput, InvoiceTitleInput, TitleKind};
 use yizhengtong::domain::{Cents, DateRange, Document};
 use yizhengtong::qr::{
-    Charge, ChargeRefused, Consumed, OperationLogEntry, PendingTransaction, QrStore, QuotaKey,
-    ScanRecord,
+    Charge, ChargeRefused, Consumed, KeyTaken, OperationLogEntry, PageStatus, PendingTransaction,
+    QrStore, QuotaKey, ScanRecord,
 };
 use yizhengtong::store::{
     AnyStore, Changeset, Entity, MemoryStore, Row, Store, StoreExt, Versioned,
@@ -98,6 +98,29 @@ impl QrStore for Jittery {
     }
     fn purge_expired(&self, now: SystemTime) -> yizhengtong::Result<usize> {
         self.0.purge_expired(now)
+    }
+    fn page(&self, transaction: &[u8; 16]) -> yizhengtong::Result<Option<PageStatus>> {
+        self.0.page(transaction)
+    }
+    fn page_scanned(
+        &self,
+        transaction: &[u8; 16],
+        now: u64,
+    ) -> yizhengtong::Result<Option<PageStatus>> {
+        self.0.page_scanned(transaction, now)
+    }
+    fn page_settle(
+        &self,
+        transaction: &[u8; 16],
+        authorised: bool,
+        detail: &str,
+        document_key: Option<&[u8]>,
+    ) -> yizhengtong::Result<bool> {
+        self.0
+            .page_settle(transaction, authorised, detail, document_key)
+    }
+    fn page_take_key(&self, transaction: &[u8; 16]) -> yizhengtong::Result<KeyTaken> {
+        self.0.page_take_key(transaction)
     }
 }
 

@@ -45,7 +45,7 @@ echo "$rounds interleaved rounds of $seconds s per variant; load average at the 
 echo
 echo "| call | median µs | ratio to Rust | difference µs |"
 echo "|---|---:|---:|---:|"
-base="Rust: PublicKey::verify"
+base="Rust: verify::verify"
 for l in "$base" "C ABI: yzt_verify" "C program: yzt_verify" "Java: PublicKey.verify"; do
     row "$l" "$base"
 done

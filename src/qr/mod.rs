@@ -17,9 +17,9 @@ pub use app::{ActionInput, Identity, PlatformEntry, PlatformRegistry, ScanView, 
 pub use challenge::{Action, Challenge, ChallengeParams, DEFAULT_LIFETIME, validate_platform_code};
 pub use response::{Response, Statement, display_text};
 pub use verifier::{
-    Charge, ChargeRefused, Consumed, MemoryQrStore, OperationLogEntry, Outcome, PendingTransaction,
-    QrStore, QuotaKey, Reason, Request, ScanRecord, Verification, Verifier, VerifierConfig,
-    holder_of, visible_records,
+    Charge, ChargeRefused, Consumed, KeyTaken, MemoryQrStore, OperationLogEntry, Outcome,
+    PageStage, PageStatus, PendingTransaction, QrStore, QuotaKey, Reason, Request, ScanRecord,
+    Verification, Verifier, VerifierConfig, holder_of, visible_records,
 };
 pub use verifier::{MAX_PENDING, PURGE_GRACE};
 pub use wallet::{AppDirectory, AppProfile, IdentityKind, UnlockedIdentity};

@@ -244,6 +244,83 @@ pub struct OperationLogEntry {
     pub detail: String,
 }
 
+/// Where an issued QR code stands for the page that shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageStage {
+    /// Issued, not answered.
+    Pending,
+    /// An app said it scanned the code (not yet answered).
+    Scanned,
+    /// The first answer was accepted.
+    Authorised,
+    /// The first answer was refused.
+    Refused,
+}
+
+impl PageStage {
+    /// The stage's stable number in storage.
+    pub fn code(self) -> i16 {
+        match self {
+            PageStage::Pending => 0,
+            PageStage::Scanned => 1,
+            PageStage::Authorised => 2,
+            PageStage::Refused => 3,
+        }
+    }
+
+    /// The stage with number `code`.
+    pub fn from_code(code: i16) -> Result<Self> {
+        Ok(match code {
+            0 => PageStage::Pending,
+            1 => PageStage::Scanned,
+            2 => PageStage::Authorised,
+            3 => PageStage::Refused,
+            _ => return Err(Error::param("page stage", format!("unknown stage {code}"))),
+        })
+    }
+
+    /// Whether an answer has been given (the first verdict is final).
+    pub fn is_settled(self) -> bool {
+        matches!(self, PageStage::Authorised | PageStage::Refused)
+    }
+}
+
+/// What the page showing a QR code sees of it: kept by the store beside
+/// the transaction (created by [`QrStore::put_pending`]), so that every
+/// verifier instance over one store, e.g. services behind a load
+/// balancer, answers alike whichever instance issued the code or took
+/// the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageStatus {
+    /// The action.
+    pub action: Action,
+    /// When the code was issued (Unix seconds).
+    pub issued_at: u64,
+    /// When it expires (Unix seconds).
+    pub expires_at: u64,
+    /// Where it stands.
+    pub stage: PageStage,
+    /// What the platform shows about the verdict (JSON text, never a
+    /// secret); empty until settled.
+    pub detail: String,
+    /// Whether a document key waits to be taken once.
+    pub key_waiting: bool,
+}
+
+/// What taking a settled decrypt code's document key gave.
+#[derive(Debug)]
+pub enum KeyTaken {
+    /// The key; it is gone from the store.
+    Key(Zeroizing<Vec<u8>>),
+    /// No such code (or it was forgotten after expiry).
+    Unknown,
+    /// The code was not authorised (pending, scanned or refused).
+    NotAuthorised(PageStage),
+    /// Authorised, but no key waits: it was taken before (or the action
+    /// hands over none).
+    Gone,
+}
+
 /// The atomic operations the verifier needs from storage; each is one
 /// method so a database backend can make it one transaction.
 pub trait QrStore: Send + Sync {
@@ -273,50 +350,132 @@ pub trait QrStore: Send + Sync {
     /// Forget transactions that expired before `now` minus a grace period;
     /// returns how many were dropped.
     fn purge_expired(&self, now: SystemTime) -> Result<usize>;
+    /// The page status of `transaction`, `None` when unknown.
+    fn page(&self, transaction: &[u8; 16]) -> Result<Option<PageStatus>>;
+    /// Mark a pending, unexpired code as scanned (anything else is left
+    /// as it is); the status after.
+    fn page_scanned(&self, transaction: &[u8; 16], now: u64) -> Result<Option<PageStatus>>;
+    /// Record the verdict on a code when it is the first (pending or
+    /// scanned), with what to show and, for an accepted decrypt, the
+    /// document key to hand over once; `false` when the code already had
+    /// its verdict or is unknown.
+    fn page_settle(
+        &self,
+        transaction: &[u8; 16],
+        authorised: bool,
+        detail: &str,
+        document_key: Option<&[u8]>,
+    ) -> Result<bool>;
+    /// Take the document key of an authorised code: only one caller ever
+    /// gets it.
+    fn page_take_key(&self, transaction: &[u8; 16]) -> Result<KeyTaken>;
 }
+
+/// The body of a `QrStore` impl that hands every call to another store:
+/// `delegate_qr_store!(s => target)`, where `target` is an expression in
+/// `s` (the `&self`) giving the store to call.
+macro_rules! delegate_qr_store {
+    ($s:ident => $target:expr) => {
+        fn put_pending(&self, tx: $crate::qr::PendingTransaction) -> $crate::error::Result<()> {
+            let $s = self;
+            $target.put_pending(tx)
+        }
+        fn consume(
+            &self,
+            transaction: &[u8; 16],
+            now: std::time::SystemTime,
+        ) -> $crate::error::Result<$crate::qr::Consumed> {
+            let $s = self;
+            $target.consume(transaction, now)
+        }
+        fn charge(
+            &self,
+            key: &$crate::qr::QuotaKey,
+            transaction: &[u8; 16],
+        ) -> $crate::error::Result<
+            std::result::Result<$crate::qr::Charge, $crate::qr::ChargeRefused>,
+        > {
+            let $s = self;
+            $target.charge(key, transaction)
+        }
+        fn set_quota(&self, key: &$crate::qr::QuotaKey, uses: u64) -> $crate::error::Result<()> {
+            let $s = self;
+            $target.set_quota(key, uses)
+        }
+        fn quota(&self, key: &$crate::qr::QuotaKey) -> $crate::error::Result<Option<u64>> {
+            let $s = self;
+            $target.quota(key)
+        }
+        fn record(&self, entry: $crate::qr::ScanRecord) -> $crate::error::Result<()> {
+            let $s = self;
+            $target.record(entry)
+        }
+        fn records(&self) -> $crate::error::Result<Vec<$crate::qr::ScanRecord>> {
+            let $s = self;
+            $target.records()
+        }
+        fn log(&self, entry: $crate::qr::OperationLogEntry) -> $crate::error::Result<()> {
+            let $s = self;
+            $target.log(entry)
+        }
+        fn logs(&self, user: &str) -> $crate::error::Result<Vec<$crate::qr::OperationLogEntry>> {
+            let $s = self;
+            $target.logs(user)
+        }
+        fn purge_expired(&self, now: std::time::SystemTime) -> $crate::error::Result<usize> {
+            let $s = self;
+            $target.purge_expired(now)
+        }
+        fn page(
+            &self,
+            transaction: &[u8; 16],
+        ) -> $crate::error::Result<Option<$crate::qr::PageStatus>> {
+            let $s = self;
+            $target.page(transaction)
+        }
+        fn page_scanned(
+            &self,
+            transaction: &[u8; 16],
+            now: u64,
+        ) -> $crate::error::Result<Option<$crate::qr::PageStatus>> {
+            let $s = self;
+            $target.page_scanned(transaction, now)
+        }
+        fn page_settle(
+            &self,
+            transaction: &[u8; 16],
+            authorised: bool,
+            detail: &str,
+            document_key: Option<&[u8]>,
+        ) -> $crate::error::Result<bool> {
+            let $s = self;
+            $target.page_settle(transaction, authorised, detail, document_key)
+        }
+        fn page_take_key(
+            &self,
+            transaction: &[u8; 16],
+        ) -> $crate::error::Result<$crate::qr::KeyTaken> {
+            let $s = self;
+            $target.page_take_key(transaction)
+        }
+    };
+}
+pub(crate) use delegate_qr_store;
 
 /// A shared store is a store (a verifier and the workflow services can
 /// hold the same backend).
 impl<T: QrStore + ?Sized> QrStore for Arc<T> {
-    fn put_pending(&self, tx: PendingTransaction) -> Result<()> {
-        (**self).put_pending(tx)
-    }
-    fn consume(&self, transaction: &[u8; 16], now: SystemTime) -> Result<Consumed> {
-        (**self).consume(transaction, now)
-    }
-    fn charge(
-        &self,
-        key: &QuotaKey,
-        transaction: &[u8; 16],
-    ) -> Result<std::result::Result<Charge, ChargeRefused>> {
-        (**self).charge(key, transaction)
-    }
-    fn set_quota(&self, key: &QuotaKey, uses: u64) -> Result<()> {
-        (**self).set_quota(key, uses)
-    }
-    fn quota(&self, key: &QuotaKey) -> Result<Option<u64>> {
-        (**self).quota(key)
-    }
-    fn record(&self, entry: ScanRecord) -> Result<()> {
-        (**self).record(entry)
-    }
-    fn records(&self) -> Result<Vec<ScanRecord>> {
-        (**self).records()
-    }
-    fn log(&self, entry: OperationLogEntry) -> Result<()> {
-        (**self).log(entry)
-    }
-    fn logs(&self, user: &str) -> Result<Vec<OperationLogEntry>> {
-        (**self).logs(user)
-    }
-    fn purge_expired(&self, now: SystemTime) -> Result<usize> {
-        (**self).purge_expired(now)
-    }
+    delegate_qr_store!(s => (**s));
 }
+
+/// A document key waiting to be taken.
+type DocumentKey = Zeroizing<Vec<u8>>;
 
 #[derive(Default)]
 struct MemoryInner {
     pending: HashMap<[u8; 16], PendingTransaction>,
+    /// Page statuses, and a decrypt code's document key until taken.
+    pages: HashMap<[u8; 16], (PageStatus, Option<DocumentKey>)>,
     /// Used transactions and when they expire (kept to tell replays).
     used: HashMap<[u8; 16], u64>,
     quotas: HashMap<QuotaKey, u64>,
@@ -377,6 +536,20 @@ impl QrStore for MemoryQrStore {
         if g.pending.contains_key(&id) || g.used.contains_key(&id) {
             return Err(Error::param("transaction id", "already issued"));
         }
+        g.pages.insert(
+            id,
+            (
+                PageStatus {
+                    action: tx.challenge.action,
+                    issued_at: tx.challenge.issued_at,
+                    expires_at: tx.challenge.expires_at,
+                    stage: PageStage::Pending,
+                    detail: String::new(),
+                    key_waiting: false,
+                },
+                None,
+            ),
+        );
         g.pending.insert(id, tx);
         Ok(())
     }
@@ -463,7 +636,61 @@ impl QrStore for MemoryQrStore {
             g.used.remove(k);
             g.charged.remove(k);
         }
+        g.pages.retain(|_, (p, _)| p.expires_at > cutoff);
         Ok(before - g.pending.len() - g.used.len())
+    }
+
+    fn page(&self, transaction: &[u8; 16]) -> Result<Option<PageStatus>> {
+        Ok(self.lock()?.pages.get(transaction).map(|(p, _)| p.clone()))
+    }
+
+    fn page_scanned(&self, transaction: &[u8; 16], now: u64) -> Result<Option<PageStatus>> {
+        let mut g = self.lock()?;
+        Ok(g.pages.get_mut(transaction).map(|(p, _)| {
+            if p.stage == PageStage::Pending && now < p.expires_at {
+                p.stage = PageStage::Scanned;
+            }
+            p.clone()
+        }))
+    }
+
+    fn page_settle(
+        &self,
+        transaction: &[u8; 16],
+        authorised: bool,
+        detail: &str,
+        document_key: Option<&[u8]>,
+    ) -> Result<bool> {
+        let mut g = self.lock()?;
+        let Some((p, key)) = g.pages.get_mut(transaction) else {
+            return Ok(false);
+        };
+        if p.stage.is_settled() {
+            return Ok(false);
+        }
+        p.stage = if authorised {
+            PageStage::Authorised
+        } else {
+            PageStage::Refused
+        };
+        p.detail = detail.to_string();
+        *key = document_key
+            .filter(|_| authorised)
+            .map(|k| Zeroizing::new(k.to_vec()));
+        p.key_waiting = key.is_some();
+        Ok(true)
+    }
+
+    fn page_take_key(&self, transaction: &[u8; 16]) -> Result<KeyTaken> {
+        let mut g = self.lock()?;
+        let Some((p, key)) = g.pages.get_mut(transaction) else {
+            return Ok(KeyTaken::Unknown);
+        };
+        if p.stage != PageStage::Authorised {
+            return Ok(KeyTaken::NotAuthorised(p.stage));
+        }
+        p.key_waiting = false;
+        Ok(key.take().map_or(KeyTaken::Gone, KeyTaken::Key))
     }
 }
 

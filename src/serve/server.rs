@@ -1,11 +1,10 @@
 //! The service: configuration, routes, handlers, the middleware that
 //! bounds, times and logs every request, and graceful shutdown.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
@@ -25,8 +24,8 @@ use crate::cert::{Certificate, Crl, IntendedUse};
 use crate::crypto::{DEFAULT_USER_ID, PrivateKey, PublicKey, Signature};
 use crate::error::{Error, Result};
 use crate::qr::{
-    Action, Outcome, QrStore, QuotaKey, Request as QrRequest, Verification, Verifier,
-    VerifierConfig, holder_of,
+    Action, KeyTaken, Outcome, PageStage, PageStatus, QrStore, QuotaKey, Request as QrRequest,
+    Verification, Verifier, VerifierConfig, holder_of,
 };
 use crate::seal::{Seal, SealSignature, SealVerifyOptions, verify_seal, verify_signature};
 use crate::store::AnyStore;
@@ -36,11 +35,6 @@ use crate::verify::KeyCache;
 pub const MAX_BODY_BYTES: usize = 4 << 20;
 /// Default time a request may take before it is answered 503.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// Transactions whose status is kept at most; beyond it, the oldest
-/// expired ones are dropped first.
-const MAX_STATUSES: usize = 200_000;
-/// How long a finished transaction's status stays readable after expiry.
-const STATUS_GRACE_SECS: u64 = 600;
 /// Largest message accepted by `/v1/verify`.
 const MAX_VERIFY_MESSAGE: usize = 1 << 20;
 
@@ -116,6 +110,23 @@ pub struct Loaded {
     pub quotas: Vec<QuotaConfig>,
     /// The request timeout.
     pub request_timeout: Duration,
+}
+
+impl Loaded {
+    /// The key a database backend seals secrets with (the decrypt action's
+    /// ephemeral keys and document keys), derived from the platform's
+    /// private key: every instance configured with that key derives the
+    /// same one, and nothing else needs configuring or storing.
+    pub fn sealing_key(&self) -> Zeroizing<[u8; 16]> {
+        let d = self.verifier.platform_key.to_bytes();
+        let mac = Zeroizing::new(crate::crypto::hmac_sm3(
+            &d[..],
+            b"yizhengtong: the store's sealing key",
+        ));
+        let mut key = Zeroizing::new([0u8; 16]);
+        key.copy_from_slice(&mac[..16]);
+        key
+    }
 }
 
 impl ServiceConfig {
@@ -198,32 +209,10 @@ impl ServiceConfig {
 
 // ---- state ------------------------------------------------------------------
 
-/// Where a transaction stands, as the login page sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    Pending,
-    Scanned,
-    Authorised,
-    Refused,
-}
-
-struct TxStatus {
-    action: Action,
-    issued_at: u64,
-    expires_at: u64,
-    stage: Stage,
-    /// Who authorised, or why it was refused, and what it handed over
-    /// (no secrets).
-    detail: Value,
-    /// The decrypt action's document key, until fetched once.
-    document_key: Option<Zeroizing<Vec<u8>>>,
-}
-
 /// The running service's state.
 pub struct Service {
     verifier: Verifier<AnyStore>,
     platform_cert: Certificate,
-    statuses: Mutex<HashMap<[u8; 16], TxStatus>>,
     keys: KeyCache,
     backend: String,
     request_timeout: Duration,
@@ -264,7 +253,6 @@ impl Service {
         Ok(Self {
             verifier,
             platform_cert: loaded.platform_cert,
-            statuses: Mutex::new(HashMap::new()),
             keys: KeyCache::new(10_000),
             backend,
             request_timeout: loaded.request_timeout,
@@ -274,25 +262,6 @@ impl Service {
     /// The verifier.
     pub fn verifier(&self) -> &Verifier<AnyStore> {
         &self.verifier
-    }
-
-    fn statuses(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 16], TxStatus>> {
-        self.statuses.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn remember(&self, tid: [u8; 16], status: TxStatus) {
-        let now = unix(SystemTime::now());
-        let mut map = self.statuses();
-        if map.len() >= MAX_STATUSES {
-            map.retain(|_, s| s.expires_at + STATUS_GRACE_SECS > now);
-            if map.len() >= MAX_STATUSES {
-                // Still full of live codes: drop the oldest.
-                if let Some(oldest) = map.iter().min_by_key(|(_, s)| s.issued_at).map(|(k, _)| *k) {
-                    map.remove(&oldest);
-                }
-            }
-        }
-        map.insert(tid, status);
     }
 }
 
@@ -496,17 +465,6 @@ async fn issue(State(s): State<Shared>, body: Bytes) -> ApiResult {
         Ok((c, svg))
     })
     .await?;
-    s.remember(
-        challenge.transaction_id,
-        TxStatus {
-            action,
-            issued_at: challenge.issued_at,
-            expires_at: challenge.expires_at,
-            stage: Stage::Pending,
-            detail: Value::Null,
-            document_key: None,
-        },
-    );
     let tid = challenge.transaction_hex();
     let body = json!({
         "transaction": tid,
@@ -520,30 +478,29 @@ async fn issue(State(s): State<Shared>, body: Bytes) -> ApiResult {
     Ok(raw_json(StatusCode::CREATED, body.to_string()))
 }
 
-fn status_json(tid: &str, st: &TxStatus, now: u64) -> Value {
-    let state = match st.stage {
-        Stage::Pending | Stage::Scanned if now >= st.expires_at => "expired",
-        Stage::Pending => "pending",
-        Stage::Scanned => "scanned",
-        Stage::Authorised => "authorised",
-        Stage::Refused => "refused",
+fn status_json(tid: &str, page: &PageStatus, now: u64) -> Value {
+    let state = match page.stage {
+        PageStage::Pending | PageStage::Scanned if now >= page.expires_at => "expired",
+        PageStage::Pending => "pending",
+        PageStage::Scanned => "scanned",
+        PageStage::Authorised => "authorised",
+        PageStage::Refused => "refused",
     };
     let mut v = json!({
         "transaction": tid,
-        "action": st.action.name(),
+        "action": page.action.name(),
         "state": state,
-        "issued_at": st.issued_at,
-        "expires_at": st.expires_at,
+        "issued_at": page.issued_at,
+        "expires_at": page.expires_at,
     });
-    if let (Value::Object(o), Value::Object(d)) = (&mut v, &st.detail) {
-        for (k, val) in d {
-            o.insert(k.clone(), val.clone());
-        }
+    // the detail was written by `settle` below, as a JSON object
+    if let (Value::Object(o), Ok(Value::Object(d))) = (&mut v, serde_json::from_str(&page.detail)) {
+        o.extend(d);
     }
     v
 }
 
-/// The refusal for a transaction this instance does not know.
+/// The refusal for a transaction the store does not know.
 fn no_such_code(tid: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -552,23 +509,33 @@ fn no_such_code(tid: &str) -> ApiError {
     )
 }
 
+/// Run a call on the verifier's store off the async workers (a database
+/// call blocks).
+async fn on_store<T: Send + 'static>(
+    s: &Shared,
+    f: impl FnOnce(&AnyStore) -> Result<T> + Send + 'static,
+) -> std::result::Result<T, ApiError> {
+    let s = Arc::clone(s);
+    blocking(move || f(s.verifier.store()).map_err(ApiError::from)).await
+}
+
 async fn status(State(s): State<Shared>, UrlPath(tid): UrlPath<String>) -> ApiResult {
     let id = tid_in(&tid)?;
-    let now = unix(SystemTime::now());
-    let map = s.statuses();
-    let st = map.get(&id).ok_or_else(|| no_such_code(&tid))?;
-    Ok(json_response(&status_json(&tid, st, now)))
+    let page = on_store(&s, move |store| store.page(&id)).await?;
+    let page = page.ok_or_else(|| no_such_code(&tid))?;
+    Ok(json_response(&status_json(
+        &tid,
+        &page,
+        unix(SystemTime::now()),
+    )))
 }
 
 async fn scanned(State(s): State<Shared>, UrlPath(tid): UrlPath<String>) -> ApiResult {
     let id = tid_in(&tid)?;
     let now = unix(SystemTime::now());
-    let mut map = s.statuses();
-    let st = map.get_mut(&id).ok_or_else(|| no_such_code(&tid))?;
-    if st.stage == Stage::Pending && now < st.expires_at {
-        st.stage = Stage::Scanned;
-    }
-    Ok(json_response(&status_json(&tid, st, now)))
+    let page = on_store(&s, move |store| store.page_scanned(&id, now)).await?;
+    let page = page.ok_or_else(|| no_such_code(&tid))?;
+    Ok(json_response(&status_json(&tid, &page, now)))
 }
 
 fn identity_json(v: &Verification, member: &str, enterprise: Option<&str>) -> Value {
@@ -636,34 +603,36 @@ async fn response(
     }
     let s2 = Arc::clone(&s);
     let verification = blocking(move || Ok(s2.verifier.verify(&der, SystemTime::now()))).await?;
-    if let Some(r) = &statement {
-        let mut map = s.statuses();
-        if let Some(st) = map.get_mut(&id) {
-            // The first verdict on a code is final: a replay refused later
-            // does not undo a login, and nothing accepts a refused code.
-            if matches!(st.stage, Stage::Pending | Stage::Scanned) {
-                if verification.accepted() {
-                    st.stage = Stage::Authorised;
-                    let (outcome, key) = outcome_json(&verification.outcome);
-                    st.detail = json!({
-                        "identity": identity_json(
-                            &verification,
-                            &r.statement.member,
-                            r.statement.enterprise.as_deref()
-                        ),
-                        "outcome": outcome,
-                    });
-                    st.document_key = key;
-                } else {
-                    st.stage = Stage::Refused;
-                    st.detail = json!({"refusal": {
-                        "code": verification.reason.code(),
-                        "reason": verification.reason.name(),
-                        "detail": verification.detail,
-                    }});
-                }
-            }
-        }
+    if let Some(r) = statement {
+        // The first verdict on a code is final (the store keeps the first
+        // one): a replay refused later does not undo a login, and nothing
+        // accepts a refused code.
+        let (detail, key) = if verification.accepted() {
+            let (outcome, key) = outcome_json(&verification.outcome);
+            let identity = identity_json(
+                &verification,
+                &r.statement.member,
+                r.statement.enterprise.as_deref(),
+            );
+            (json!({"identity": identity, "outcome": outcome}), key)
+        } else {
+            let refusal = json!({
+                "code": verification.reason.code(),
+                "reason": verification.reason.name(),
+                "detail": verification.detail,
+            });
+            (json!({ "refusal": refusal }), None)
+        };
+        let accepted = verification.accepted();
+        on_store(&s, move |store| {
+            store.page_settle(
+                &id,
+                accepted,
+                &detail.to_string(),
+                key.as_deref().map(|k| &k[..]),
+            )
+        })
+        .await?;
     }
     Ok(raw_json(StatusCode::OK, verification.answer_json()))
 }
@@ -672,33 +641,32 @@ async fn decrypt_envelope(State(s): State<Shared>, body: Bytes) -> ApiResult {
     let m = parse_body(&body)?;
     let tid = req_str(&m, "transaction")?.to_string();
     let id = tid_in(&tid)?;
-    let mut map = s.statuses();
-    let st = map.get_mut(&id).ok_or_else(|| no_such_code(&tid))?;
-    if st.action != Action::Decrypt {
+    let page = on_store(&s, move |store| store.page(&id)).await?;
+    let page = page.ok_or_else(|| no_such_code(&tid))?;
+    if page.action != Action::Decrypt {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "wrong_action",
-            format!("{tid} is a {} code, not decrypt", st.action.name()),
+            format!("{tid} is a {} code, not decrypt", page.action.name()),
         ));
     }
-    if st.stage != Stage::Authorised {
-        return Err(ApiError::new(
+    match on_store(&s, move |store| store.page_take_key(&id)).await? {
+        KeyTaken::Key(key) => Ok(json_response(&json!({
+            "transaction": tid,
+            "document_key": Base64::encode_string(&key),
+        }))),
+        KeyTaken::Unknown => Err(no_such_code(&tid)),
+        KeyTaken::NotAuthorised(_) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "not_authorised",
             format!("{tid} has not been authorised"),
-        ));
-    }
-    let key = st.document_key.take().ok_or_else(|| {
-        ApiError::new(
+        )),
+        KeyTaken::Gone => Err(ApiError::new(
             StatusCode::GONE,
             "already_taken",
             "the document key was handed over before; it is kept only until then",
-        )
-    })?;
-    Ok(json_response(&json!({
-        "transaction": tid,
-        "document_key": Base64::encode_string(&key),
-    })))
+        )),
+    }
 }
 
 fn verify_answer(ok: bool, msg: &str) -> Response {

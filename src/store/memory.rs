@@ -5,14 +5,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
-use std::time::SystemTime;
 
 use super::{Changeset, Row, Store, Write};
 use crate::error::{Error, Result};
-use crate::qr::{
-    Charge, ChargeRefused, Consumed, MemoryQrStore, OperationLogEntry, PendingTransaction, QrStore,
-    QuotaKey, ScanRecord,
-};
+use crate::qr::{MemoryQrStore, QrStore, QuotaKey};
 
 #[derive(Default)]
 struct Table {
@@ -240,38 +236,5 @@ impl Store for MemoryStore {
 }
 
 impl QrStore for MemoryStore {
-    fn put_pending(&self, tx: PendingTransaction) -> Result<()> {
-        self.qr.put_pending(tx)
-    }
-    fn consume(&self, transaction: &[u8; 16], now: SystemTime) -> Result<Consumed> {
-        self.qr.consume(transaction, now)
-    }
-    fn charge(
-        &self,
-        key: &QuotaKey,
-        transaction: &[u8; 16],
-    ) -> Result<std::result::Result<Charge, ChargeRefused>> {
-        self.qr.charge(key, transaction)
-    }
-    fn set_quota(&self, key: &QuotaKey, uses: u64) -> Result<()> {
-        self.qr.set_quota(key, uses)
-    }
-    fn quota(&self, key: &QuotaKey) -> Result<Option<u64>> {
-        self.qr.quota(key)
-    }
-    fn record(&self, entry: ScanRecord) -> Result<()> {
-        self.qr.record(entry)
-    }
-    fn records(&self) -> Result<Vec<ScanRecord>> {
-        self.qr.records()
-    }
-    fn log(&self, entry: OperationLogEntry) -> Result<()> {
-        self.qr.log(entry)
-    }
-    fn logs(&self, user: &str) -> Result<Vec<OperationLogEntry>> {
-        self.qr.logs(user)
-    }
-    fn purge_expired(&self, now: SystemTime) -> Result<usize> {
-        self.qr.purge_expired(now)
-    }
+    crate::qr::verifier::delegate_qr_store!(s => s.qr);
 }

@@ -40,6 +40,7 @@ pub use memory::MemoryStore;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::qr::{QrStore, QuotaKey};
@@ -316,6 +317,13 @@ impl AnyStore {
     /// `memory`, or a `postgres://…` URL (feature `postgres`; the schema
     /// must be current — see `yzt db migrate`).
     pub fn open(spec: &str) -> Result<Self> {
+        Self::open_sealed(spec, None)
+    }
+
+    /// [`AnyStore::open`], giving a database the key it seals secrets with
+    /// (without one it refuses to keep decrypt transactions).
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+    pub fn open_sealed(spec: &str, sealing_key: Option<Zeroizing<[u8; 16]>>) -> Result<Self> {
         let spec = spec.trim();
         if spec == "memory" {
             return Ok(AnyStore::Memory(Box::default()));
@@ -325,7 +333,10 @@ impl AnyStore {
             {
                 return Ok(AnyStore::Postgres(postgres::PgStore::connect(
                     spec,
-                    postgres::PgOptions::default(),
+                    postgres::PgOptions {
+                        sealing_key,
+                        ..postgres::PgOptions::default()
+                    },
                 )?));
             }
             #[cfg(not(feature = "postgres"))]
@@ -384,42 +395,12 @@ impl Store for AnyStore {
 }
 
 impl QrStore for AnyStore {
-    fn put_pending(&self, tx: crate::qr::PendingTransaction) -> Result<()> {
-        any!(self, s => s.put_pending(tx))
-    }
-    fn consume(
-        &self,
-        transaction: &[u8; 16],
-        now: std::time::SystemTime,
-    ) -> Result<crate::qr::Consumed> {
-        any!(self, s => s.consume(transaction, now))
-    }
-    fn charge(
-        &self,
-        key: &QuotaKey,
-        transaction: &[u8; 16],
-    ) -> Result<std::result::Result<crate::qr::Charge, crate::qr::ChargeRefused>> {
-        any!(self, s => s.charge(key, transaction))
-    }
-    fn set_quota(&self, key: &QuotaKey, uses: u64) -> Result<()> {
-        any!(self, s => s.set_quota(key, uses))
-    }
-    fn quota(&self, key: &QuotaKey) -> Result<Option<u64>> {
-        any!(self, s => s.quota(key))
-    }
-    fn record(&self, entry: crate::qr::ScanRecord) -> Result<()> {
-        any!(self, s => s.record(entry))
-    }
-    fn records(&self) -> Result<Vec<crate::qr::ScanRecord>> {
-        any!(self, s => s.records())
-    }
-    fn log(&self, entry: crate::qr::OperationLogEntry) -> Result<()> {
-        any!(self, s => s.log(entry))
-    }
-    fn logs(&self, user: &str) -> Result<Vec<crate::qr::OperationLogEntry>> {
-        any!(self, s => s.logs(user))
-    }
-    fn purge_expired(&self, now: std::time::SystemTime) -> Result<usize> {
-        any!(self, s => s.purge_expired(now))
-    }
+    crate::qr::verifier::delegate_qr_store!(s => {
+        let inner: &dyn QrStore = match s {
+            AnyStore::Memory(m) => &**m,
+            #[cfg(feature = "postgres")]
+            AnyStore::Postgres(p) => p,
+        };
+        inner
+    });
 }

@@ -39,15 +39,33 @@ use zeroize::Zeroizing;
 use super::{Changeset, Row, Store, Write};
 use crate::error::{Error, Result};
 use crate::qr::{
-    Challenge, Charge, ChargeRefused, Consumed, OperationLogEntry, PendingTransaction, QrStore,
-    QuotaKey, ScanRecord,
+    Challenge, Charge, ChargeRefused, Consumed, KeyTaken, OperationLogEntry, PageStage, PageStatus,
+    PendingTransaction, QrStore, QuotaKey, ScanRecord,
 };
 
 /// The schema version this build needs.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
+
+/// What a sealed secret is, for its nonce: the decrypt action's ephemeral
+/// key (the empty purpose, as sealed since schema 1) and an accepted
+/// decrypt code's document key.
+const SEAL_EPHEMERAL: &[u8] = b"";
+const SEAL_DOCUMENT_KEY: &[u8] = b"yzt document key";
+
+/// The GCM nonce for sealing a `purpose` secret of transaction `tid`.
+fn seal_nonce(purpose: &[u8], tid: &[u8; 16]) -> [u8; 12] {
+    let mut input = purpose.to_vec();
+    input.extend_from_slice(tid);
+    let mut nonce = [0u8; 12];
+    nonce.copy_from_slice(&crate::crypto::sm3(&input)[..12]);
+    nonce
+}
 
 /// The migrations, in order: (version, SQL).
-pub const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../migrations/0001_init.sql")),
+    (2, include_str!("../../migrations/0002_qr_pages.sql")),
+];
 
 /// How many issues between two purges on access.
 const PURGE_EVERY: u64 = 256;
@@ -313,28 +331,37 @@ impl PgStore {
     }
 
     fn seal(&self, secret: &[u8; 32], tid: &[u8; 16]) -> Result<Vec<u8>> {
+        self.seal_as(SEAL_EPHEMERAL, secret, tid)
+    }
+
+    /// Seal `secret` for transaction `tid`. Each purpose has its own
+    /// nonce (SM3 of the purpose and the id), so that the two secrets one
+    /// transaction may hold never share a nonce under the sealing key.
+    fn seal_as(&self, purpose: &[u8], secret: &[u8], tid: &[u8; 16]) -> Result<Vec<u8>> {
         let key = self.sealing_key.as_ref().ok_or_else(|| {
             Error::param(
                 "sealing key",
                 "this store keeps no decrypt transactions without a sealing key",
             )
         })?;
-        let nonce = &crate::crypto::sm3(tid)[..12];
-        crate::crypto::sm4::gcm_encrypt(&key[..], nonce, tid, secret)
+        crate::crypto::sm4::gcm_encrypt(&key[..], &seal_nonce(purpose, tid), tid, secret)
     }
 
-    fn unseal(&self, sealed: &[u8], tid: &[u8; 16]) -> Result<Zeroizing<[u8; 32]>> {
+    fn unseal_as(
+        &self,
+        purpose: &[u8],
+        sealed: &[u8],
+        tid: &[u8; 16],
+    ) -> Result<Zeroizing<Vec<u8>>> {
         let key = self
             .sealing_key
             .as_ref()
             .ok_or_else(|| Error::param("sealing key", "needed to open a decrypt transaction"))?;
-        let nonce = &crate::crypto::sm3(tid)[..12];
-        let plain = Zeroizing::new(crate::crypto::sm4::gcm_decrypt(
-            &key[..],
-            nonce,
-            tid,
-            sealed,
-        )?);
+        crate::crypto::sm4::gcm_decrypt(&key[..], &seal_nonce(purpose, tid), tid, sealed)
+    }
+
+    fn unseal(&self, sealed: &[u8], tid: &[u8; 16]) -> Result<Zeroizing<[u8; 32]>> {
+        let plain = self.unseal_as(SEAL_EPHEMERAL, sealed, tid)?;
         let mut out = Zeroizing::new([0u8; 32]);
         if plain.len() != 32 {
             return Err(Error::length("ephemeral key", "32 bytes", plain.len()));
@@ -803,5 +830,106 @@ impl QrStore for PgStore {
         )
         .map_err(|e| self.db_error("purge", e))?;
         Ok(a as usize)
+    }
+
+    fn page(&self, transaction: &[u8; 16]) -> Result<Option<PageStatus>> {
+        let mut c = self.client()?;
+        c.query_opt(
+            "SELECT challenge, stage, detail, document_key IS NOT NULL \
+             FROM yzt_qr_transactions WHERE tid = $1",
+            &[&&transaction[..]],
+        )
+        .map_err(|e| self.db_error("page", e))?
+        .map(|r| {
+            let challenge = Challenge::from_text(r.get(0))?;
+            Ok(PageStatus {
+                action: challenge.action,
+                issued_at: challenge.issued_at,
+                expires_at: challenge.expires_at,
+                stage: PageStage::from_code(r.get(1))?,
+                detail: r.get::<_, Option<String>>(2).unwrap_or_default(),
+                key_waiting: r.get(3),
+            })
+        })
+        .transpose()
+    }
+
+    fn page_scanned(&self, transaction: &[u8; 16], now: u64) -> Result<Option<PageStatus>> {
+        self.client()?
+            .execute(
+                "UPDATE yzt_qr_transactions SET stage = $2 \
+                 WHERE tid = $1 AND stage = $3 AND expires_at > $4",
+                &[
+                    &&transaction[..],
+                    &PageStage::Scanned.code(),
+                    &PageStage::Pending.code(),
+                    &(now as i64),
+                ],
+            )
+            .map_err(|e| self.db_error("page scanned", e))?;
+        self.page(transaction)
+    }
+
+    fn page_settle(
+        &self,
+        transaction: &[u8; 16],
+        authorised: bool,
+        detail: &str,
+        document_key: Option<&[u8]>,
+    ) -> Result<bool> {
+        let (stage, sealed) = if authorised {
+            let sealed = document_key
+                .map(|k| self.seal_as(SEAL_DOCUMENT_KEY, k, transaction))
+                .transpose()?;
+            (PageStage::Authorised, sealed)
+        } else {
+            (PageStage::Refused, None)
+        };
+        let n = self
+            .client()?
+            .execute(
+                "UPDATE yzt_qr_transactions SET stage = $2, detail = $3, document_key = $4 \
+                 WHERE tid = $1 AND stage IN ($5, $6)",
+                &[
+                    &&transaction[..],
+                    &stage.code(),
+                    &detail,
+                    &sealed,
+                    &PageStage::Pending.code(),
+                    &PageStage::Scanned.code(),
+                ],
+            )
+            .map_err(|e| self.db_error("page settle", e))?;
+        Ok(n == 1)
+    }
+
+    fn page_take_key(&self, transaction: &[u8; 16]) -> Result<KeyTaken> {
+        // One statement: the row is locked, the key cleared and the old
+        // key returned, so two callers cannot both get it.
+        let row = self
+            .client()?
+            .query_opt(
+                "UPDATE yzt_qr_transactions t SET document_key = NULL \
+                 FROM (SELECT tid, stage, document_key FROM yzt_qr_transactions \
+                       WHERE tid = $1 FOR UPDATE) old \
+                 WHERE t.tid = old.tid RETURNING old.stage, old.document_key",
+                &[&&transaction[..]],
+            )
+            .map_err(|e| self.db_error("take document key", e))?;
+        let Some(r) = row else {
+            return Ok(KeyTaken::Unknown);
+        };
+        let stage = PageStage::from_code(r.get(0))?;
+        if stage != PageStage::Authorised {
+            return Ok(KeyTaken::NotAuthorised(stage));
+        }
+        match r.get::<_, Option<Vec<u8>>>(1) {
+            Some(sealed) => Ok(KeyTaken::Key(self.unseal_as(
+                SEAL_DOCUMENT_KEY,
+                &sealed,
+                transaction,
+            )?)),
+            None => Ok(KeyTaken::Gone),
+        }
     }
 }

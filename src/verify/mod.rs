@@ -23,7 +23,7 @@
 //! * no final inversion: x₁ ≡ r − e (mod n) is checked projectively as
 //!   X = u·Z² for u = (r − e) mod n, and u + n when that is below p.
 //!
-//! [`VerifyingKey`] holds one key's ZA and split tables (about 2.2 KiB)
+//! [`VerifyingKey`] holds one key's ZA and split tables (about 2.1 KiB, [`VERIFYING_KEY_BYTES`])
 //! for the many signatures a platform checks from the same certificate;
 //! [`KeyCache`] keeps a bounded number of them for a service;
 //! [`verify_batch`] spreads many verifications over all cores

@@ -398,40 +398,7 @@ impl<S: Store> Store for Recorder<'_, S> {
 }
 
 impl<S: Store> crate::qr::QrStore for Recorder<'_, S> {
-    fn put_pending(&self, tx: crate::qr::PendingTransaction) -> Result<()> {
-        self.inner.put_pending(tx)
-    }
-    fn consume(&self, transaction: &[u8; 16], now: SystemTime) -> Result<crate::qr::Consumed> {
-        self.inner.consume(transaction, now)
-    }
-    fn charge(
-        &self,
-        key: &crate::qr::QuotaKey,
-        transaction: &[u8; 16],
-    ) -> Result<std::result::Result<crate::qr::Charge, crate::qr::ChargeRefused>> {
-        self.inner.charge(key, transaction)
-    }
-    fn set_quota(&self, key: &crate::qr::QuotaKey, uses: u64) -> Result<()> {
-        self.inner.set_quota(key, uses)
-    }
-    fn quota(&self, key: &crate::qr::QuotaKey) -> Result<Option<u64>> {
-        self.inner.quota(key)
-    }
-    fn record(&self, entry: crate::qr::ScanRecord) -> Result<()> {
-        self.inner.record(entry)
-    }
-    fn records(&self) -> Result<Vec<crate::qr::ScanRecord>> {
-        self.inner.records()
-    }
-    fn log(&self, entry: crate::qr::OperationLogEntry) -> Result<()> {
-        self.inner.log(entry)
-    }
-    fn logs(&self, user: &str) -> Result<Vec<crate::qr::OperationLogEntry>> {
-        self.inner.logs(user)
-    }
-    fn purge_expired(&self, now: SystemTime) -> Result<usize> {
-        self.inner.purge_expired(now)
-    }
+    crate::qr::verifier::delegate_qr_store!(s => s.inner);
 }
 
 /// One unit of work: the reads go to the store (and are remembered as

@@ -30,7 +30,9 @@ pub struct ServeArgs {
 pub fn run(a: ServeArgs) -> Result<(), Failure> {
     let (config, base) = ServiceConfig::from_file(&a.config)?;
     let loaded = config.load(&base)?;
-    let store = AnyStore::open(&a.backend)?;
+    // a database seals the decrypt action's secrets with a key derived
+    // from the platform key, the same in every instance
+    let store = AnyStore::open_sealed(&a.backend, Some(loaded.sealing_key()))?;
     let service = Arc::new(Service::new(loaded, store)?);
     let workers = a
         .workers
