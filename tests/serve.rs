@@ -985,3 +985,20 @@ fn instances_over_one_database_answer_alike() {
     assert_eq!(accepted(&w.submit(tid, &good)), (false, 1004));
     assert_eq!(w.get(&format!("/v1/qr/{tid}")).json().unwrap(), st);
 }
+
+/// The database's sealing key comes from the platform key: every instance
+/// loading the same configuration derives the same key, another platform
+/// key another one, and it is not the private key's bytes.
+#[test]
+fn the_sealing_key_is_derived_from_the_platform_key() {
+    let w = world(32, 120);
+    let (cfg, base) = ServiceConfig::from_file(&w._dir.0.join("config.json")).unwrap();
+    let one = cfg.load(&base).unwrap();
+    let two = cfg.load(&base).unwrap();
+    assert_eq!(*one.sealing_key(), *two.sealing_key());
+    let d = one.verifier.platform_key.to_bytes();
+    assert_ne!(&one.sealing_key()[..], &d[..16]);
+    let other = world(33, 120);
+    let (cfg, base) = ServiceConfig::from_file(&other._dir.0.join("config.json")).unwrap();
+    assert_ne!(*cfg.load(&base).unwrap().sealing_key(), *one.sealing_key());
+}
