@@ -28,6 +28,9 @@ const ID: &str = "11010519491231002X";
 
 struct World {
     _dir: common::Work,
+    /// The holder's CA, which writes `ca.crl.pem` (read again by the
+    /// service every second).
+    ca: ManagedCa,
     server: Running,
     registry: PlatformRegistry,
     sign_key: PrivateKey,
@@ -132,6 +135,10 @@ fn world_on(seed: u64, lifetime: u64, store: AnyStore) -> World {
     write("root.pem", pem(&root_cert).as_bytes());
     write("platform.pem", pem(&platform_cert).as_bytes());
     write("platform.key.pem", platform_key.to_pkcs8_pem().as_bytes());
+    let crl = ca
+        .crl(now, Duration::from_secs(30 * 86_400), &mut rng)
+        .unwrap();
+    write("ca.crl.pem", &crl);
     // The callback host is only known once the port is: bind first.
     let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = probe.local_addr().unwrap();
@@ -144,6 +151,8 @@ fn world_on(seed: u64, lifetime: u64, store: AnyStore) -> World {
         "platform_key": "platform.key.pem",
         "platform_cert": "platform.pem",
         "anchors": ["root.pem"],
+        "crls": ["ca.crl.pem"],
+        "crl_refresh_secs": 1,
         "lifetime_secs": lifetime,
     });
     write("config.json", config.to_string().as_bytes());
@@ -171,6 +180,7 @@ fn world_on(seed: u64, lifetime: u64, store: AnyStore) -> World {
         .unwrap();
     World {
         _dir: dir,
+        ca,
         server,
         registry,
         sign_key,
@@ -1001,4 +1011,79 @@ fn the_sealing_key_is_derived_from_the_platform_key() {
     let other = world(33, 120);
     let (cfg, base) = ServiceConfig::from_file(&other._dir.0.join("config.json")).unwrap();
     assert_ne!(*cfg.load(&base).unwrap().sealing_key(), *one.sealing_key());
+}
+
+/// A revocation reaches a running service: the CRL file is read again when
+/// it changes, and a CRL no configured CA signed is refused while the one
+/// in force stays.
+#[test]
+fn crls_are_read_again_when_their_file_changes() {
+    let mut w = world(34, 120);
+    let login = |w: &World| {
+        let c = w.issue(json!({"action": "login"}));
+        let tid = c["transaction"].as_str().unwrap();
+        let der = w.answer(c["text"].as_str().unwrap(), ActionInput::Login);
+        accepted(&w.submit(tid, &der))
+    };
+    // Within a few refresh periods (1 s), or fail.
+    let eventually = |w: &World, want: (bool, i64)| {
+        let start = std::time::Instant::now();
+        loop {
+            let got = login(w);
+            if got == want || start.elapsed() > Duration::from_secs(15) {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    assert_eq!(login(&w), (true, 0));
+    let crl_path = w._dir.0.join("ca.crl.pem");
+    let write_crl = |bytes: &[u8]| {
+        // as a fetcher should: a new file renamed over the old
+        let tmp = crl_path.with_extension("tmp");
+        std::fs::write(&tmp, bytes).unwrap();
+        std::fs::rename(&tmp, &crl_path).unwrap();
+    };
+    let now = SystemTime::now();
+    w.ca.revoke(
+        &w.sign_cert.serial_hex(),
+        RevocationReason::KeyCompromise,
+        now,
+    )
+    .unwrap();
+    let crl =
+        w.ca.crl(now, Duration::from_secs(86_400), &mut common::test_rng(35))
+            .unwrap();
+    write_crl(&crl);
+    assert_eq!(eventually(&w, (false, 1013)), (false, 1013), "revoked");
+    // A CRL signed by a stranger in its place: refused, the revocation stays.
+    let stranger = CertificateAuthority::create_root(
+        PrivateKey::generate(&mut common::test_rng(36)),
+        parse_dn("C=CN,O=Serve Test CA,CN=Serve Test Root").unwrap(),
+        now - Duration::from_secs(60),
+        30,
+        CaConfig::default(),
+        &mut common::test_rng(37),
+    )
+    .unwrap();
+    let forged = ManagedCa::new(stranger)
+        .crl(now, Duration::from_secs(86_400), &mut common::test_rng(38))
+        .unwrap();
+    write_crl(&forged);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        login(&w),
+        (false, 1013),
+        "the forged CRL was not put in force"
+    );
+    // ... and a service started with it is refused, the CRL named.
+    let (cfg, base) = ServiceConfig::from_file(&w._dir.0.join("config.json")).unwrap();
+    let err = Service::new(cfg.load(&base).unwrap(), AnyStore::open("memory").unwrap())
+        .err()
+        .expect("a service with a forged CRL")
+        .to_string();
+    assert!(
+        err.contains("CRL 1") && err.contains("Serve Test Root"),
+        "{err}"
+    );
 }

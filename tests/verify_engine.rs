@@ -346,7 +346,7 @@ proptest! {
 }
 
 /// The long run the issue asks for: `cargo test --release --test
-/// verify_engine -- --ignored` (two million cases on all cores, about 25
+/// verify_engine -- --ignored` (two million cases on all cores, about 36
 /// minutes on 2 cores; `YZT_VERIFY_CASES` sets the number). Every case
 /// signs a random message under a key that changes every 256 cases and
 /// checks the signature, then one corruption of it (a bit of r or s, the

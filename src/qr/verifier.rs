@@ -13,7 +13,7 @@
 //! per transaction, never below zero.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
 use rand_core::CryptoRng;
@@ -708,7 +708,8 @@ pub struct VerifierConfig {
     pub anchors: Vec<Certificate>,
     /// Intermediate CA certificates.
     pub intermediates: Vec<Certificate>,
-    /// CRLs to consult.
+    /// CRLs to consult at first ([`Verifier::replace_crls`] changes them
+    /// while the verifier runs; [`Verifier::crls`] gives the current ones).
     pub crls: Vec<Crl>,
     /// A status service to consult.
     pub status: Option<Arc<dyn StatusSource + Send + Sync>>,
@@ -841,6 +842,9 @@ impl Verification {
 /// The platform's verifier over a store.
 pub struct Verifier<S: QrStore> {
     config: VerifierConfig,
+    /// The CRLs in force, replaced whole (the configuration's are moved
+    /// here at the start).
+    crls: RwLock<Arc<Vec<Crl>>>,
     store: S,
     /// Certificates whose chain verified, by SM3 of the DER, with the
     /// time until which that holds (the earliest notAfter in the chain).
@@ -864,10 +868,12 @@ pub fn holder_of(cert: &Certificate) -> String {
 
 impl<S: QrStore> Verifier<S> {
     /// A verifier.
-    pub fn new(config: VerifierConfig, store: S) -> Result<Self> {
+    pub fn new(mut config: VerifierConfig, store: S) -> Result<Self> {
         super::challenge::validate_platform_code(&config.platform_code)?;
+        let crls = std::mem::take(&mut config.crls);
         Ok(Self {
             config,
+            crls: RwLock::new(Arc::new(crls)),
             store,
             chain_cache: Mutex::new(HashMap::new()),
             keys: KeyCache::new(KEY_CACHE_MAX),
@@ -877,6 +883,39 @@ impl<S: QrStore> Verifier<S> {
     /// The store.
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The CRLs in force.
+    pub fn crls(&self) -> Arc<Vec<Crl>> {
+        Arc::clone(&self.crls.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Put `crls` in force in place of the current ones (a platform
+    /// fetches fresh CRLs while it runs), once each is shown to be signed
+    /// by one of the configured CAs (anchors or intermediates) allowed to
+    /// sign CRLs, with no critical extension we do not process. If any
+    /// fails, the error says which and nothing changes. Verifications
+    /// that started before keep the CRLs they started with.
+    pub fn replace_crls(&self, crls: Vec<Crl>, now: SystemTime) -> Result<()> {
+        for (i, crl) in crls.iter().enumerate() {
+            let issuer = self
+                .config
+                .anchors
+                .iter()
+                .chain(&self.config.intermediates)
+                .find(|c| c.subject_der() == crl.issuer_der())
+                .ok_or_else(|| {
+                    Error::Crl(format!(
+                        "CRL {} is issued by {}, none of the configured CAs",
+                        i + 1,
+                        crl.issuer()
+                    ))
+                })?;
+            crl.verify(issuer, now.max(crl.this_update()))
+                .map_err(|e| Error::Crl(format!("CRL {} ({}): {e}", i + 1, crl.issuer())))?;
+        }
+        *self.crls.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(crls);
+        Ok(())
     }
 
     /// The configuration.
@@ -984,7 +1023,7 @@ impl<S: QrStore> Verifier<S> {
                     _ => {}
                 }
             }
-            for crl in &self.config.crls {
+            for crl in self.crls().iter() {
                 if crl.issuer_der() == cert.issuer_der() {
                     if crl.next_update().is_some_and(|next| now > next) {
                         return Err((
@@ -1008,10 +1047,11 @@ impl<S: QrStore> Verifier<S> {
             }
             return Ok(());
         }
+        let crls = self.crls();
         let opts = VerifyOptions {
             at: now,
             usage: IntendedUse::Any,
-            crls: &self.config.crls,
+            crls: &crls,
             status,
             require_revocation_check: false,
         };
@@ -1249,10 +1289,11 @@ impl<S: QrStore> Verifier<S> {
                 if sig.signer_cert != cert.der() {
                     return Err("the seal signature was made by another certificate".into());
                 }
+                let crls = self.crls();
                 let opts = SealVerifyOptions {
                     anchors: &self.config.anchors,
                     intermediates: &self.config.intermediates,
-                    crls: &self.config.crls,
+                    crls: &crls,
                     status: self
                         .config
                         .status
@@ -1280,10 +1321,11 @@ impl<S: QrStore> Verifier<S> {
                     .status
                     .as_deref()
                     .map(|s| s as &dyn StatusSource);
+                let crls = self.crls();
                 let opts = VerifyOptions {
                     at: now,
                     usage: IntendedUse::Encryption,
-                    crls: &self.config.crls,
+                    crls: &crls,
                     status,
                     require_revocation_check: false,
                 };

@@ -115,6 +115,8 @@ pub fn run(
         platform_cert: pki.platform_cert().clone(),
         quotas: Vec::new(),
         request_timeout: Duration::from_secs(30),
+        crl_files: Vec::new(),
+        crl_refresh: None,
     };
     let service = Arc::new(Service::new(loaded, http_store)?);
     service.verifier().store().set_quota(&quota, opening)?;

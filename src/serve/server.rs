@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
@@ -35,6 +35,8 @@ use crate::verify::KeyCache;
 pub const MAX_BODY_BYTES: usize = 4 << 20;
 /// Default time a request may take before it is answered 503.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often the service looks for changed CRL files, by default.
+pub const DEFAULT_CRL_REFRESH: Duration = Duration::from_secs(60);
 /// Largest message accepted by `/v1/verify`.
 const MAX_VERIFY_MESSAGE: usize = 1 << 20;
 
@@ -81,9 +83,14 @@ pub struct ServiceConfig {
     /// Intermediate CA certificates.
     #[serde(default)]
     pub intermediates: Vec<PathBuf>,
-    /// CRLs (read at start).
+    /// CRLs: read at start, and again whenever one of the files changes
+    /// (checked every `crl_refresh_secs`).
     #[serde(default)]
     pub crls: Vec<PathBuf>,
+    /// How often to look for changed CRL files, in seconds (default 60;
+    /// 0: never, the CRLs read at start stay in force).
+    #[serde(default)]
+    pub crl_refresh_secs: Option<u64>,
     /// Challenge lifetime in seconds (default 120).
     #[serde(default)]
     pub lifetime_secs: Option<u64>,
@@ -93,6 +100,22 @@ pub struct ServiceConfig {
     /// Packages opened at start (memory backend only).
     #[serde(default)]
     pub quotas: Vec<QuotaConfig>,
+}
+
+/// Read and parse the CRL files.
+fn read_crls(files: &[PathBuf]) -> Result<Vec<Crl>> {
+    files
+        .iter()
+        .map(|p| Crl::from_any(&read_file(Path::new(""), p, "crls")?))
+        .collect()
+}
+
+/// When each file was last modified (`None` for one that cannot be read).
+fn modified(files: &[PathBuf]) -> Vec<Option<SystemTime>> {
+    files
+        .iter()
+        .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .collect()
 }
 
 fn read_file(base: &Path, p: &Path, what: &'static str) -> Result<Vec<u8>> {
@@ -110,6 +133,10 @@ pub struct Loaded {
     pub quotas: Vec<QuotaConfig>,
     /// The request timeout.
     pub request_timeout: Duration,
+    /// The CRL files (resolved), to read again when they change.
+    pub crl_files: Vec<PathBuf>,
+    /// How often to look at them (`None`: never).
+    pub crl_refresh: Option<Duration>,
 }
 
 impl Loaded {
@@ -177,11 +204,13 @@ impl ServiceConfig {
             anchors,
         );
         verifier.intermediates = certs(&self.intermediates, "intermediates")?;
-        verifier.crls = self
-            .crls
-            .iter()
-            .map(|p| Crl::from_any(&read_file(base, p, "crls")?))
-            .collect::<Result<_>>()?;
+        let crl_files: Vec<PathBuf> = self.crls.iter().map(|p| base.join(p)).collect();
+        verifier.crls = read_crls(&crl_files)?;
+        let crl_refresh = match self.crl_refresh_secs {
+            Some(0) => None,
+            Some(s) => Some(Duration::from_secs(s.min(86_400))),
+            None => Some(DEFAULT_CRL_REFRESH),
+        };
         if let Some(s) = self.lifetime_secs {
             if s == 0 || s > 3600 {
                 return Err(Error::param("lifetime_secs", "1 to 3600"));
@@ -203,6 +232,8 @@ impl ServiceConfig {
             platform_cert,
             quotas: self.quotas.clone(),
             request_timeout,
+            crl_files,
+            crl_refresh,
         })
     }
 }
@@ -216,6 +247,10 @@ pub struct Service {
     keys: KeyCache,
     backend: String,
     request_timeout: Duration,
+    crl_files: Vec<PathBuf>,
+    crl_refresh: Option<Duration>,
+    /// The CRL files' modification times when last read.
+    crl_seen: Mutex<Vec<Option<SystemTime>>>,
 }
 
 type Shared = Arc<Service>;
@@ -231,7 +266,11 @@ impl Service {
     pub fn new(loaded: Loaded, store: AnyStore) -> Result<Self> {
         let backend = store.describe();
         let memory = matches!(store, AnyStore::Memory(_));
+        let crl_seen = modified(&loaded.crl_files);
         let verifier = Verifier::new(loaded.verifier, store)?;
+        // The CRLs read at start are checked as any later ones are: a CRL
+        // no configured CA signed is refused here, by name.
+        verifier.replace_crls(verifier.crls().to_vec(), SystemTime::now())?;
         if !loaded.quotas.is_empty() && !memory {
             return Err(Error::param(
                 "quotas",
@@ -256,7 +295,32 @@ impl Service {
             keys: KeyCache::new(10_000),
             backend,
             request_timeout: loaded.request_timeout,
+            crl_files: loaded.crl_files,
+            crl_refresh: loaded.crl_refresh,
+            crl_seen: Mutex::new(crl_seen),
         })
+    }
+
+    /// Read the CRL files again and put them in force, once each is shown
+    /// to be signed by a configured CA ([`Verifier::replace_crls`]); on
+    /// any error the CRLs in force stay, and the error names the file or
+    /// CRL. Returns how many CRLs are in force.
+    pub fn reload_crls(&self) -> Result<usize> {
+        let seen = modified(&self.crl_files);
+        // whatever comes of it, these versions of the files have been seen
+        *self.crl_seen.lock().unwrap_or_else(|p| p.into_inner()) = seen;
+        let crls = read_crls(&self.crl_files)?;
+        let n = crls.len();
+        self.verifier.replace_crls(crls, SystemTime::now())?;
+        Ok(n)
+    }
+
+    /// [`Service::reload_crls`] when a CRL file changed since it was last
+    /// read; `None` when none did.
+    pub fn reload_crls_if_changed(&self) -> Option<Result<usize>> {
+        let changed =
+            modified(&self.crl_files) != *self.crl_seen.lock().unwrap_or_else(|p| p.into_inner());
+        changed.then(|| self.reload_crls())
     }
 
     /// The verifier.
@@ -750,12 +814,13 @@ async fn cert_verify(State(s): State<Shared>, body: Bytes) -> ApiResult {
     let s2 = Arc::clone(&s);
     blocking(move || {
         let config = s2.verifier.config();
+        let crls = s2.verifier.crls();
         let mut inter = config.intermediates.clone();
         inter.extend(extra);
         let opts = VerifyOptions {
             at,
             usage,
-            crls: &config.crls,
+            crls: &crls,
             status: config.status.as_deref().map(|x| x as _),
             require_revocation_check: false,
         };
@@ -808,10 +873,11 @@ async fn seal_verify(State(s): State<Shared>, body: Bytes) -> ApiResult {
     let s2 = Arc::clone(&s);
     blocking(move || {
         let config = s2.verifier.config();
+        let crls = s2.verifier.crls();
         let opts = SealVerifyOptions {
             anchors: &config.anchors,
             intermediates: &config.intermediates,
-            crls: &config.crls,
+            crls: &crls,
             status: config.status.as_deref().map(|x| x as _),
         };
         let (kind, report) = match (signature, seal) {
@@ -984,10 +1050,43 @@ pub async fn serve(
     service: Arc<Service>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    axum::serve(listener, router(service))
+    let refresher = tokio::spawn(refresh_crls(Arc::clone(&service)));
+    let served = axum::serve(listener, router(service))
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|e| Error::param("server", e.to_string()))
+        .map_err(|e| Error::param("server", e.to_string()));
+    refresher.abort();
+    served
+}
+
+/// Every `crl_refresh`, read the CRL files again if one changed, and say
+/// so in the log (one JSON line: the CRLs now in force, or why the old
+/// ones stay).
+async fn refresh_crls(service: Arc<Service>) {
+    let Some(every) = service
+        .crl_refresh
+        .filter(|_| !service.crl_files.is_empty())
+    else {
+        return;
+    };
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await; // the first tick is now: the files were just read
+    loop {
+        tick.tick().await;
+        let s = Arc::clone(&service);
+        let line = match tokio::task::spawn_blocking(move || s.reload_crls_if_changed()).await {
+            Ok(None) => continue,
+            Ok(Some(Ok(n))) => json!({"event": "crls_reloaded", "crls": n}),
+            Ok(Some(Err(e))) => json!({
+                "event": "crl_reload_failed",
+                "error": e.to_string(),
+                "kept": service.verifier.crls().len(),
+            }),
+            Err(e) => json!({"event": "crl_reload_failed", "error": e.to_string()}),
+        };
+        eprintln!("{line}");
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.
