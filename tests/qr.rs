@@ -909,3 +909,57 @@ fn page_status_in_the_memory_store() {
     store.purge_expired(later).unwrap();
     assert!(store.page(&tid).unwrap().is_none());
 }
+
+/// CRLs replaced while the verifier runs: one from a CA that is not
+/// configured, or with a signature that does not verify, is refused by
+/// name and nothing changes; a good one is in force at once.
+#[test]
+fn crls_are_replaced_only_by_checked_ones() {
+    let f = fixture(80);
+    let v = verifier(&f);
+    let mut rng = test_rng(81);
+    let now = t0() + SEC;
+    let good = Crl::from_any(
+        &f.ca
+            .write()
+            .unwrap()
+            .crl(now, Duration::from_secs(86_400), &mut rng)
+            .unwrap(),
+    )
+    .unwrap();
+    let stranger = CertificateAuthority::create_root(
+        PrivateKey::generate(&mut rng),
+        parse_dn("C=CN,O=Elsewhere,CN=Elsewhere Root").unwrap(),
+        t0(),
+        30,
+        CaConfig::default(),
+        &mut rng,
+    )
+    .unwrap();
+    let foreign = Crl::from_any(
+        &ManagedCa::new(stranger)
+            .crl(now, Duration::from_secs(86_400), &mut rng)
+            .unwrap(),
+    )
+    .unwrap();
+    let err = v
+        .replace_crls(vec![good.clone(), foreign], now)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("CRL 2") && err.contains("none of the configured CAs"),
+        "{err}"
+    );
+    assert!(v.crls().is_empty(), "nothing changed");
+    // the right issuer's name, the wrong key: the signature fails
+    let mut forged_der = good.der().to_vec();
+    let n = forged_der.len();
+    forged_der[n - 3] ^= 1; // in the signature's s
+    let forged = Crl::from_any(&forged_der).unwrap();
+    let err = v.replace_crls(vec![forged], now).unwrap_err().to_string();
+    assert!(err.contains("CRL 1"), "{err}");
+    assert!(v.crls().is_empty());
+    v.replace_crls(vec![good.clone()], now).unwrap();
+    assert_eq!(v.crls().len(), 1);
+    assert_eq!(v.crls()[0].der(), good.der());
+}
