@@ -760,11 +760,14 @@ fn refusals() {
     assert!(stderr(&out).contains("platform code"), "{}", stderr(&out));
 }
 
-/// The stand-in for the platform's service: answer `count` requests on
+/// The stand-in for the platform's service: answer `count` responses on
 /// `listener`, each `POST /v1/qr/{tid}/response` with `{"response": …}`,
-/// with the real verifier's JSON answer.
-fn stand_in(listener: &TcpListener, v: &Verifier<MemoryQrStore>, tid: &str, count: usize) {
-    for _ in 0..count {
+/// with the real verifier's JSON answer, and the app's `POST
+/// /v1/qr/{tid}/scanned` notices in between; returns how many of those
+/// came.
+fn stand_in(listener: &TcpListener, v: &Verifier<MemoryQrStore>, tid: &str, count: usize) -> usize {
+    let (mut answered, mut scanned) = (0, 0);
+    while answered < count {
         let (stream, _) = listener.accept().unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -772,10 +775,13 @@ fn stand_in(listener: &TcpListener, v: &Verifier<MemoryQrStore>, tid: &str, coun
         let mut reader = BufReader::new(stream);
         let mut request_line = String::new();
         reader.read_line(&mut request_line).unwrap();
-        assert_eq!(
-            request_line.trim_end(),
-            format!("POST /v1/qr/{tid}/response HTTP/1.1")
-        );
+        let is_scan = request_line.trim_end() == format!("POST /v1/qr/{tid}/scanned HTTP/1.1");
+        if !is_scan {
+            assert_eq!(
+                request_line.trim_end(),
+                format!("POST /v1/qr/{tid}/response HTTP/1.1")
+            );
+        }
         let mut length = 0;
         loop {
             let mut line = String::new();
@@ -794,12 +800,18 @@ fn stand_in(listener: &TcpListener, v: &Verifier<MemoryQrStore>, tid: &str, coun
         let mut body = vec![0; length];
         reader.read_exact(&mut body).unwrap();
         let json: Value = serde_json::from_slice(&body).unwrap();
-        let object = json.as_object().unwrap();
-        assert_eq!(object.len(), 1, "{json}");
-        let response = Response::from_base64(json["response"].as_str().unwrap()).unwrap();
-        let answer = v
-            .verify(&response.to_der(), SystemTime::now())
-            .answer_json();
+        let answer = if is_scan {
+            assert_eq!(json, serde_json::json!({}));
+            scanned += 1;
+            serde_json::json!({"transaction": tid, "state": "scanned"}).to_string()
+        } else {
+            let object = json.as_object().unwrap();
+            assert_eq!(object.len(), 1, "{json}");
+            let response = Response::from_base64(json["response"].as_str().unwrap()).unwrap();
+            answered += 1;
+            v.verify(&response.to_der(), SystemTime::now())
+                .answer_json()
+        };
         let mut stream = reader.into_inner();
         write!(
             stream,
@@ -808,6 +820,7 @@ fn stand_in(listener: &TcpListener, v: &Verifier<MemoryQrStore>, tid: &str, coun
         )
         .unwrap();
     }
+    scanned
 }
 
 #[test]
@@ -861,7 +874,8 @@ fn submit_to_the_service() {
         assert_eq!(printed[1]["data"]["verifySignatureResult"], false);
         assert_eq!(printed[1]["data"]["reasonCode"], Reason::AlreadyUsed.code());
         assert!(w.dir.join("again.der").is_file());
-        server.join().unwrap();
+        // each scan told the page first
+        assert_eq!(server.join().unwrap(), 2);
     });
     // Nobody listening: a transport error, exit 2.
     drop(listener);
@@ -870,5 +884,6 @@ fn submit_to_the_service() {
         .unwrap();
     let out = w.scan(&c.to_text(), &["--submit", &base]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("could not tell"), "{}", stderr(&out));
     assert!(stderr(&out).contains(&base), "{}", stderr(&out));
 }

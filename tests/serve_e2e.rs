@@ -427,9 +427,28 @@ fn login_page_in_chromium_with_the_app_simulator() {
     assert_eq!(browser.state(), "pending");
 
     // The same flow through the simulator's --submit, as the personal
-    // identity: the page logs in.
+    // identity. A wrong PIN first: the app has told the page of the scan
+    // (已扫码), and no answer went out.
     let (text2, _) = browser.code(Some(&tid));
     std::fs::write(dir.join("code2.txt"), &text2).unwrap();
+    let out = yzt(
+        &dir,
+        &[
+            "app",
+            "scan",
+            "@code2.txt",
+            "--dir",
+            "app",
+            "--pin",
+            "000000",
+            "--submit",
+            &base,
+        ],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    browser.wait_state("scanned");
+    assert!(browser.text_of("hint").contains("已扫码"));
+    // The right PIN: the page logs in.
     yzt_ok(
         &dir,
         &[

@@ -235,6 +235,24 @@ fn scan_cmd(a: ScanArgs) -> Result<(), Failure> {
         })
     );
 
+    // Tell the platform's page that the code was scanned, as a real app
+    // does when it shows the request (the page then reads 已扫码). Best
+    // effort: the answer still goes to the service if this fails.
+    if let Some(scanned) = url.as_deref().and_then(|u| u.strip_suffix("/response")) {
+        let scanned = format!("{scanned}/scanned");
+        let told = yizhengtong::serve::client::post_json(&scanned, &json!({}), SUBMIT_TIMEOUT);
+        if let Err(e) = told.as_ref().map_err(ToString::to_string).and_then(|r| {
+            (r.status == 200)
+                .then_some(())
+                .ok_or_else(|| format!("HTTP {}", r.status))
+        }) {
+            eprintln!(
+                "{}",
+                json!({"warning": format!("could not tell {scanned} of the scan: {e}")})
+            );
+        }
+    }
+
     // The action's material first: a usage error should not need the PIN.
     let action = challenge.action;
     let data = match action {
