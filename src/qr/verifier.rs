@@ -471,6 +471,15 @@ impl<T: QrStore + ?Sized> QrStore for Arc<T> {
 /// A document key waiting to be taken.
 type DocumentKey = Zeroizing<Vec<u8>>;
 
+/// A stored page as callers see it: whether a key waits is whether one is
+/// held (the stored status does not keep it twice).
+fn page_view((status, key): &(PageStatus, Option<DocumentKey>)) -> PageStatus {
+    PageStatus {
+        key_waiting: key.is_some(),
+        ..status.clone()
+    }
+}
+
 #[derive(Default)]
 struct MemoryInner {
     pending: HashMap<[u8; 16], PendingTransaction>,
@@ -641,16 +650,17 @@ impl QrStore for MemoryQrStore {
     }
 
     fn page(&self, transaction: &[u8; 16]) -> Result<Option<PageStatus>> {
-        Ok(self.lock()?.pages.get(transaction).map(|(p, _)| p.clone()))
+        Ok(self.lock()?.pages.get(transaction).map(page_view))
     }
 
     fn page_scanned(&self, transaction: &[u8; 16], now: u64) -> Result<Option<PageStatus>> {
         let mut g = self.lock()?;
-        Ok(g.pages.get_mut(transaction).map(|(p, _)| {
+        Ok(g.pages.get_mut(transaction).map(|page| {
+            let p = &mut page.0;
             if p.stage == PageStage::Pending && now < p.expires_at {
                 p.stage = PageStage::Scanned;
             }
-            p.clone()
+            page_view(page)
         }))
     }
 
@@ -677,7 +687,6 @@ impl QrStore for MemoryQrStore {
         *key = document_key
             .filter(|_| authorised)
             .map(|k| Zeroizing::new(k.to_vec()));
-        p.key_waiting = key.is_some();
         Ok(true)
     }
 
@@ -689,7 +698,6 @@ impl QrStore for MemoryQrStore {
         if p.stage != PageStage::Authorised {
             return Ok(KeyTaken::NotAuthorised(p.stage));
         }
-        p.key_waiting = false;
         Ok(key.take().map_or(KeyTaken::Gone, KeyTaken::Key))
     }
 }
@@ -890,13 +898,10 @@ impl<S: QrStore> Verifier<S> {
         Arc::clone(&self.crls.read().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Put `crls` in force in place of the current ones (a platform
-    /// fetches fresh CRLs while it runs), once each is shown to be signed
-    /// by one of the configured CAs (anchors or intermediates) allowed to
-    /// sign CRLs, with no critical extension we do not process. If any
-    /// fails, the error says which and nothing changes. Verifications
-    /// that started before keep the CRLs they started with.
-    pub fn replace_crls(&self, crls: Vec<Crl>, now: SystemTime) -> Result<()> {
+    /// Show that each of `crls` is signed by one of the configured CAs
+    /// (anchors or intermediates) allowed to sign CRLs, with no critical
+    /// extension we do not process; the error names the first that is not.
+    pub fn check_crls(&self, crls: &[Crl], now: SystemTime) -> Result<()> {
         for (i, crl) in crls.iter().enumerate() {
             let issuer = self
                 .config
@@ -914,6 +919,15 @@ impl<S: QrStore> Verifier<S> {
             crl.verify(issuer, now.max(crl.this_update()))
                 .map_err(|e| Error::Crl(format!("CRL {} ({}): {e}", i + 1, crl.issuer())))?;
         }
+        Ok(())
+    }
+
+    /// Put `crls` in force in place of the current ones (a platform
+    /// fetches fresh CRLs while it runs), once [`Verifier::check_crls`]
+    /// passes; if it fails, nothing changes. Verifications that started
+    /// before keep the CRLs they started with.
+    pub fn replace_crls(&self, crls: Vec<Crl>, now: SystemTime) -> Result<()> {
+        self.check_crls(&crls, now)?;
         *self.crls.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(crls);
         Ok(())
     }

@@ -270,7 +270,7 @@ impl Service {
         let verifier = Verifier::new(loaded.verifier, store)?;
         // The CRLs read at start are checked as any later ones are: a CRL
         // no configured CA signed is refused here, by name.
-        verifier.replace_crls(verifier.crls().to_vec(), SystemTime::now())?;
+        verifier.check_crls(&verifier.crls(), SystemTime::now())?;
         if !loaded.quotas.is_empty() && !memory {
             return Err(Error::param(
                 "quotas",

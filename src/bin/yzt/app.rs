@@ -240,12 +240,13 @@ fn scan_cmd(a: ScanArgs) -> Result<(), Failure> {
     // effort: the answer still goes to the service if this fails.
     if let Some(scanned) = url.as_deref().and_then(|u| u.strip_suffix("/response")) {
         let scanned = format!("{scanned}/scanned");
-        let told = yizhengtong::serve::client::post_json(&scanned, &json!({}), SUBMIT_TIMEOUT);
-        if let Err(e) = told.as_ref().map_err(ToString::to_string).and_then(|r| {
-            (r.status == 200)
-                .then_some(())
-                .ok_or_else(|| format!("HTTP {}", r.status))
-        }) {
+        let failure =
+            match yizhengtong::serve::client::post_json(&scanned, &json!({}), SUBMIT_TIMEOUT) {
+                Ok(r) if r.status == 200 => None,
+                Ok(r) => Some(format!("HTTP {}", r.status)),
+                Err(e) => Some(e.to_string()),
+            };
+        if let Some(e) = failure {
             eprintln!(
                 "{}",
                 json!({"warning": format!("could not tell {scanned} of the scan: {e}")})
