@@ -165,6 +165,15 @@ pub enum Error {
     /// changed.
     #[error("storage failed: {0}")]
     Store(String),
+    /// A bound was reached (too many codes waiting, too many requests);
+    /// nothing was changed: try again later.
+    #[error("{what}: the limit of {limit} is reached; try again later")]
+    LimitReached {
+        /// What is bounded.
+        what: &'static str,
+        /// The bound.
+        limit: u64,
+    },
 }
 
 /// The checks of certificate chain verification, named in

@@ -6,10 +6,13 @@
 //! so and passes vacuously.
 #![cfg(feature = "postgres")]
 
+mod common;
+
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use common::charge::{Charge, charge, settlement};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use yizhengtong::Error;
@@ -18,8 +21,8 @@ use yizhengtong::crypto::PrivateKey;
 use yizhengtong::domain::application::Holder;
 use yizhengtong::domain::order::PaymentMethod;
 use yizhengtong::qr::{
-    ActionInput, Charge, Consumed, Identity, KeyTaken, PageStage, QrStore, QuotaKey, Reason,
-    Request, Verifier, VerifierConfig, respond, scan,
+    ActionInput, Identity, KeyTaken, Lookup, PageStage, QrStore, QuotaKey, Reason, Request,
+    Settled, Verifier, VerifierConfig, respond, scan,
 };
 use yizhengtong::store::AnyStore;
 use yizhengtong::store::postgres::{PgOptions, PgStore, SCHEMA_VERSION};
@@ -27,6 +30,7 @@ use yizhengtong::workflow::Clock;
 use yizhengtong::workflow::reference::{
     self, CALLBACK_HOST, PLATFORM, PLATFORM_NAME, Reference, STAFF, packages,
 };
+use zeroize::Zeroizing;
 
 /// The restart test stops the server under everyone's feet: it runs alone
 /// (write lock); the others share (read lock).
@@ -337,7 +341,7 @@ fn a_restart_mid_run_loses_no_charge_and_doubles_none() {
                 // An in-flight charge may fail; it is retried with the same
                 // transaction id, which can never charge twice.
                 loop {
-                    match store.charge(&key, &tid) {
+                    match charge(&store, &key, &tid) {
                         Ok(Ok(Charge::Charged { .. })) => {
                             charged += 1;
                             break;
@@ -378,7 +382,7 @@ fn a_restart_mid_run_loses_no_charge_and_doubles_none() {
     let mut tid = [0u8; 16];
     tid[..8].copy_from_slice(&5u64.to_be_bytes());
     assert!(matches!(
-        store.charge(&key, &tid).unwrap(),
+        charge(&store, &key, &tid).unwrap(),
         Ok(Charge::AlreadyCharged { remaining: 0 })
     ));
     // A workflow commit interrupted by a restart fails cleanly and can be retried.
@@ -451,10 +455,7 @@ fn expired_transactions_are_purged_in_bounded_batches() {
     );
     let later = then + yizhengtong::qr::PURGE_GRACE + Duration::from_secs(600);
     assert_eq!(store.purge_expired(later).unwrap(), 20);
-    assert!(matches!(
-        store.consume(&ids[0], later).unwrap(),
-        Consumed::Unknown
-    ));
+    assert!(matches!(store.lookup(&ids[0]).unwrap(), Lookup::Unknown));
 }
 
 /// The page status of a QR code lives in the database beside its
@@ -492,17 +493,30 @@ fn page_status_is_shared_and_a_document_key_goes_out_once() {
     assert_eq!(stage(&b), PageStage::Scanned);
     // the first verdict stands
     let key = [0x5au8; 16];
-    assert!(
-        a.page_settle(&tid, true, r#"{"who":"first"}"#, Some(&key))
-            .unwrap()
-    );
-    assert!(
-        !b.page_settle(&tid, false, r#"{"who":"second"}"#, None)
-            .unwrap()
-    );
+    let q = QuotaKey {
+        holder: "650102198503120019".into(),
+        platform: PLATFORM.into(),
+        institution: "ca",
+    };
+    a.set_quota(&q, 1).unwrap();
+    let mut first = settlement(&tid, &q, [1; 32]);
+    first.detail = r#"{"who":"first"}"#.into();
+    first.document_key = Some(Zeroizing::new(key.to_vec()));
+    assert!(matches!(
+        a.settle(first).unwrap(),
+        Settled::Now(v) if v.reason == Reason::Ok && v.remaining == Some(0)
+    ));
+    let mut second = settlement(&tid, &q, [2; 32]);
+    second.detail = r#"{"who":"second"}"#.into();
+    assert!(matches!(
+        b.settle(second).unwrap(),
+        Settled::Before(v) if v.response_hash == [1; 32] && v.reason == Reason::Ok
+    ));
+    assert_eq!(a.quota(&q).unwrap(), Some(0), "charged once");
     let page = b.page(&tid).unwrap().unwrap();
     assert_eq!(page.stage, PageStage::Authorised);
     assert_eq!(page.detail, r#"{"who":"first"}"#);
+    assert_eq!(page.remaining, Some(0));
     assert!(page.key_waiting);
     // sealed at rest
     let mut c2 = postgres::Client::connect(&url, postgres::NoTls).unwrap();
@@ -540,11 +554,17 @@ fn page_status_is_shared_and_a_document_key_goes_out_once() {
         7
     );
     assert!(!a.page(&tid).unwrap().unwrap().key_waiting);
-    // a refused code keeps no key; an unknown code is unknown
+    // a code refused by its package keeps no key; an unknown code is unknown
     let c = issue(&mut rng);
-    assert!(
-        b.page_settle(&c.transaction_id, false, "{}", Some(&key))
-            .unwrap()
+    let mut refused = settlement(&c.transaction_id, &q, [3; 32]);
+    refused.document_key = Some(Zeroizing::new(key.to_vec()));
+    assert!(matches!(
+        b.settle(refused).unwrap(),
+        Settled::Now(v) if v.reason == Reason::QuotaExhausted
+    ));
+    assert_eq!(
+        a.page(&c.transaction_id).unwrap().unwrap().refusal,
+        Some(Reason::QuotaExhausted)
     );
     assert!(matches!(
         a.page_take_key(&c.transaction_id).unwrap(),
@@ -555,5 +575,8 @@ fn page_status_is_shared_and_a_document_key_goes_out_once() {
         a.page_take_key(&[0u8; 16]).unwrap(),
         KeyTaken::Unknown
     ));
-    assert!(!a.page_settle(&[0u8; 16], true, "{}", None).unwrap());
+    assert_eq!(
+        a.settle(settlement(&[0u8; 16], &q, [4; 32])).unwrap(),
+        Settled::Unknown
+    );
 }

@@ -270,9 +270,18 @@ fn replay_and_second_use_are_refused() {
     let f = fixture(3);
     let v = verifier(&f);
     let (_, der) = login_response(&f, &v, 4);
-    assert_eq!(verify_reason(&v, &der, t0() + 5 * SEC), Reason::Ok);
-    assert_eq!(verify_reason(&v, &der, t0() + 6 * SEC), Reason::AlreadyUsed);
+    let first = v.verify(&der, t0() + 5 * SEC);
+    assert_eq!((first.reason, first.repeat), (Reason::Ok, false));
+    assert!(first.outcome.is_some());
+    // The same response again (a client's retry after a lost answer):
+    // the same verdict, the same answer, nothing charged again.
+    let again = v.verify(&der, t0() + 6 * SEC);
+    assert_eq!((again.reason, again.repeat), (Reason::Ok, true));
+    assert_eq!(again.answer_json(), first.answer_json());
+    assert_eq!(again.remaining, first.remaining);
+    assert!(again.outcome.is_none(), "handed over once, the first time");
     assert_eq!(quota(&v, "ca"), 99);
+    assert_eq!(v.store().records().unwrap().len(), 1);
     // A second, different response to the same transaction is also refused.
     let (ch, _) = login_response(&f, &v, 5);
     let (c, view) = scan(&ch.to_text(), &f.registry, t0() + 2 * SEC).unwrap();
@@ -308,16 +317,22 @@ fn replay_and_second_use_are_refused() {
 }
 
 #[test]
-fn a_failed_attempt_consumes_the_transaction() {
+fn a_failed_attempt_changes_nothing() {
     let f = fixture(8);
     let v = verifier(&f);
-    let (_, der) = login_response(&f, &v, 9);
+    let (ch, der) = login_response(&f, &v, 9);
     let mut tampered = der.clone();
     let n = tampered.len() - 5;
     tampered[n] ^= 1;
     assert_ne!(verify_reason(&v, &tampered, t0() + 5 * SEC), Reason::Ok);
-    assert_eq!(verify_reason(&v, &der, t0() + 5 * SEC), Reason::AlreadyUsed);
+    // nothing changed: the page, the package, the log
+    let page = v.store().page(&ch.transaction_id).unwrap().unwrap();
+    assert_eq!(page.stage, PageStage::Pending);
     assert_eq!(quota(&v, "ca"), 100);
+    assert!(v.store().records().unwrap().is_empty());
+    // and the holder's genuine answer is accepted, charged once
+    assert_eq!(verify_reason(&v, &der, t0() + 5 * SEC), Reason::Ok);
+    assert_eq!(quota(&v, "ca"), 99);
 }
 
 #[test]
@@ -659,27 +674,24 @@ fn same_response_from_eight_threads_succeeds_once_and_charges_once() {
     for round in 0..5 {
         let (_, der) = login_response(&f, &v, 100 + round);
         let before = quota(&v, "ca");
-        let results: Vec<Reason> = std::thread::scope(|s| {
+        let results: Vec<(Reason, bool)> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..8)
                 .map(|_| {
                     let v = v.clone();
                     let der = der.clone();
-                    s.spawn(move || v.verify(&der, t0() + 5 * SEC).reason)
+                    s.spawn(move || {
+                        let out = v.verify(&der, t0() + 5 * SEC);
+                        (out.reason, out.repeat)
+                    })
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
+        // every copy gets the verdict; one of them made it
+        assert!(results.iter().all(|(r, _)| *r == Reason::Ok), "{results:?}");
         assert_eq!(
-            results.iter().filter(|r| **r == Reason::Ok).count(),
+            results.iter().filter(|(_, repeat)| !repeat).count(),
             1,
-            "{results:?}"
-        );
-        assert_eq!(
-            results
-                .iter()
-                .filter(|r| **r == Reason::AlreadyUsed)
-                .count(),
-            7,
             "{results:?}"
         );
         assert_eq!(quota(&v, "ca"), before - 1);
@@ -867,16 +879,26 @@ fn page_status_in_the_memory_store() {
         KeyTaken::NotAuthorised(PageStage::Scanned)
     ));
     let key = [3u8; 16];
+    let q = yizhengtong::qr::QuotaKey {
+        holder: "110105194912310029".into(),
+        platform: ch.platform_code.clone(),
+        institution: "ca",
+    };
+    store.set_quota(&q, 1).unwrap();
+    let mut first = common::charge::settlement(&tid, &q, [1; 32]);
+    first.detail = "{\"a\":1}".into();
+    first.document_key = Some(zeroize::Zeroizing::new(key.to_vec()));
+    assert!(matches!(store.settle(first).unwrap(), Settled::Now(_)));
+    let mut second = common::charge::settlement(&tid, &q, [2; 32]);
+    second.detail = "{\"b\":2}".into();
     assert!(
-        store
-            .page_settle(&tid, true, "{\"a\":1}", Some(&key))
-            .unwrap()
+        matches!(store.settle(second).unwrap(), Settled::Before(v) if v.response_hash == [1; 32])
     );
-    assert!(!store.page_settle(&tid, false, "{\"b\":2}", None).unwrap());
     store.page_scanned(&tid, ch.issued_at).unwrap();
     let page = store.page(&tid).unwrap().unwrap();
     assert_eq!(page.stage, PageStage::Authorised);
     assert_eq!(page.detail, "{\"a\":1}");
+    assert_eq!(page.remaining, Some(0));
     assert!(page.key_waiting);
     match store.page_take_key(&tid).unwrap() {
         KeyTaken::Key(k) => assert_eq!(&k[..], &key),
@@ -884,15 +906,16 @@ fn page_status_in_the_memory_store() {
     }
     assert!(matches!(store.page_take_key(&tid).unwrap(), KeyTaken::Gone));
     assert!(!store.page(&tid).unwrap().unwrap().key_waiting);
-    // refused: no key kept
+    // refused by the package (used up): no key kept
     let ch2 = v
         .issue(Request::Login, t0() + SEC, &mut test_rng(72))
         .unwrap();
-    assert!(
-        store
-            .page_settle(&ch2.transaction_id, false, "{}", Some(&key))
-            .unwrap()
-    );
+    let mut refused = common::charge::settlement(&ch2.transaction_id, &q, [3; 32]);
+    refused.document_key = Some(zeroize::Zeroizing::new(key.to_vec()));
+    assert!(matches!(
+        store.settle(refused).unwrap(),
+        Settled::Now(v) if v.reason == Reason::QuotaExhausted
+    ));
     assert!(matches!(
         store.page_take_key(&ch2.transaction_id).unwrap(),
         KeyTaken::NotAuthorised(PageStage::Refused)

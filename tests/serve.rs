@@ -17,7 +17,7 @@ use yizhengtong::qr::*;
 use yizhengtong::seal::{Seal, SealKind, SealRequest, SealVersion, make_seal};
 use yizhengtong::serve::client::{self, HttpResponse};
 use yizhengtong::serve::load;
-use yizhengtong::serve::{OPENAPI, Running, Service, ServiceConfig, routes, spawn};
+use yizhengtong::serve::{Access, OPENAPI, Running, Service, ServiceConfig, routes, spawn};
 use yizhengtong::store::AnyStore;
 use yizhengtong::workflow::reference::test_backend;
 
@@ -39,6 +39,8 @@ struct World {
     enc_cert: Certificate,
     stranger_cert: Certificate,
     seal: Seal,
+    /// The platform's API key.
+    key: String,
 }
 
 fn pem(cert: &Certificate) -> String {
@@ -144,7 +146,10 @@ fn world_on(seed: u64, lifetime: u64, store: AnyStore) -> World {
     let addr = probe.local_addr().unwrap();
     drop(probe);
     let host = addr.to_string();
+    let (key, entry) = yizhengtong::serve::guard::new_api_key("tests", &mut rng);
+    let entry: Value = serde_json::from_str(&entry).unwrap();
     let config = json!({
+        "api_keys": [entry],
         "platform_code": CODE,
         "platform_name": NAME,
         "callback_host": host,
@@ -189,6 +194,7 @@ fn world_on(seed: u64, lifetime: u64, store: AnyStore) -> World {
         enc_cert,
         stranger_cert,
         seal,
+        key,
     }
 }
 
@@ -203,10 +209,32 @@ impl World {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.url())
     }
+    /// As the platform (with its API key).
     fn post(&self, path: &str, body: Value) -> HttpResponse {
+        client::post_json_as(&self.url(path), &self.key, &body, T).unwrap()
+    }
+    /// As the platform (with its API key).
+    fn get(&self, path: &str) -> HttpResponse {
+        client::get_as(&self.url(path), &self.key, T).unwrap()
+    }
+    /// A raw request as the platform.
+    fn send(&self, method: &str, path: &str, body: Option<(&str, &[u8])>) -> HttpResponse {
+        let auth = format!("Bearer {}", self.key);
+        client::send(
+            method,
+            &self.url(path),
+            &[("Authorization", &auth)],
+            body,
+            T,
+        )
+        .unwrap()
+    }
+    /// As anyone (no credential).
+    fn post_public(&self, path: &str, body: Value) -> HttpResponse {
         client::post_json(&self.url(path), &body, T).unwrap()
     }
-    fn get(&self, path: &str) -> HttpResponse {
+    /// As anyone (no credential).
+    fn get_public(&self, path: &str) -> HttpResponse {
         client::get(&self.url(path), T).unwrap()
     }
     fn issue(&self, body: Value) -> Value {
@@ -216,6 +244,11 @@ impl World {
     }
     /// The app: scan the text and answer for the holder.
     fn answer(&self, text: &str, input: ActionInput<'_>) -> Vec<u8> {
+        self.answer_seeded(text, input, 3)
+    }
+    /// The same, with the signatures' randomness from `seed`: another
+    /// seed gives another response to the same code.
+    fn answer_seeded(&self, text: &str, input: ActionInput<'_>, seed: u64) -> Vec<u8> {
         let now = SystemTime::now();
         let (challenge, view) = scan(text, &self.registry, now).unwrap();
         let identity = Identity {
@@ -232,7 +265,7 @@ impl World {
             &identity,
             input,
             now,
-            &mut common::test_rng(3),
+            &mut common::test_rng(seed),
         )
         .unwrap()
         .to_der()
@@ -294,7 +327,7 @@ fn openapi_document_matches_the_routes() {
     }
     let mut served: Vec<(String, String)> = routes()
         .into_iter()
-        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .map(|r| (r.method.to_string(), r.path.to_string()))
         .collect();
     documented.sort();
     served.sort();
@@ -329,13 +362,22 @@ fn openapi_document_matches_the_routes() {
     assert_eq!(served_doc, doc);
     let c = w.issue(json!({"action": "login"}));
     let tid = c["transaction"].as_str().unwrap();
-    for (method, path, _) in routes() {
-        let url_path = path.replace("{tid}", tid);
+    for route in routes() {
+        let (method, path) = (route.method, route.path);
+        let url_path = path.replace("{tid}", tid).replace("{holder}", ID);
         let r = if method == "GET" {
             w.get(&url_path)
         } else {
             client::request("POST", &w.url(&url_path), None, T).unwrap()
         };
+        // the security the document declares is the route's
+        let security = &doc["paths"][path][method.to_lowercase()]["security"];
+        let declared = match route.access {
+            Access::Platform => json!([{"platformKey": []}]),
+            Access::Page => json!([{"pageSecret": []}]),
+            Access::Public => json!([]),
+        };
+        assert_eq!(security, &declared, "{method} {path}");
         let documented = doc["paths"][path][method.to_lowercase()]["responses"]
             .as_object()
             .unwrap();
@@ -359,7 +401,7 @@ fn login_flow_as_the_page_and_the_app_see_it() {
     let page = w.get("/");
     assert_eq!(page.status, 200);
     let html = String::from_utf8(page.body.clone()).unwrap();
-    assert!(html.contains(NAME) && html.contains("/v1/qr"));
+    assert!(html.contains(NAME) && html.contains("/v1/login"));
 
     let c = w.issue(json!({"action": "login"}));
     let tid = c["transaction"].as_str().unwrap().to_string();
@@ -389,10 +431,15 @@ fn login_flow_as_the_page_and_the_app_see_it() {
     );
     assert_eq!(st["identity"]["remaining"], 99);
 
-    // A replay is refused, and the login stands.
-    assert_eq!(accepted(&w.submit(&tid, &der)), (false, 1004));
+    // The same response again (a retry) gets its verdict again,
+    // uncharged; another response for the code is a replay, refused; the
+    // login stands.
+    assert_eq!(accepted(&w.submit(&tid, &der)), (true, 0));
+    let other = w.answer_seeded(c["text"].as_str().unwrap(), ActionInput::Login, 99);
+    assert_eq!(accepted(&w.submit(&tid, &other)), (false, 1004));
     let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
     assert_eq!(st["state"], "authorised");
+    assert_eq!(st["identity"]["remaining"], 99);
     // The same response sent for another code is refused unverified, and
     // that code stays pending.
     let c2 = w.issue(json!({"action": "login"}));
@@ -402,17 +449,19 @@ fn login_flow_as_the_page_and_the_app_see_it() {
         w.get(&format!("/v1/qr/{tid2}")).json().unwrap()["state"],
         "pending"
     );
-    // A tampered response is refused, and so is the code it answered.
+    // A tampered response is refused and changes nothing: the code stays
+    // pending, and the holder's genuine answer is accepted.
     let c3 = w.issue(json!({"action": "login"}));
     let tid3 = c3["transaction"].as_str().unwrap();
-    let mut bad = w.answer(c3["text"].as_str().unwrap(), ActionInput::Login);
+    let good = w.answer(c3["text"].as_str().unwrap(), ActionInput::Login);
+    let mut bad = good.clone();
     let n = bad.len();
     bad[n - 2] ^= 1;
     let (ok, reason) = accepted(&w.submit(tid3, &bad));
     assert!(!ok && reason == 1015, "reason {reason}");
     let st = w.get(&format!("/v1/qr/{tid3}")).json().unwrap();
-    assert_eq!(st["state"], "refused");
-    assert_eq!(st["refusal"]["reason"], "bad_signature");
+    assert_eq!(st["state"], "pending");
+    assert_eq!(accepted(&w.submit(tid3, &good)), (true, 0));
 }
 
 #[test]
@@ -702,13 +751,7 @@ fn every_bad_request_gets_a_json_error() {
     let big = vec![b'a'; yizhengtong::serve::MAX_BODY_BYTES + 1];
     assert_eq!(
         error_code(
-            &client::request(
-                "POST",
-                &w.url("/v1/verify"),
-                Some(("application/json", &big)),
-                T
-            )
-            .unwrap(),
+            &w.send("POST", "/v1/verify", Some(("application/json", &big))),
             413
         ),
         "payload_too_large"
@@ -721,13 +764,7 @@ fn every_bad_request_gets_a_json_error() {
         b"{\"action\": 5}",
         b"{\"action\": \"fly\"}",
     ] {
-        let r = client::request(
-            "POST",
-            &w.url("/v1/qr"),
-            Some(("application/json", body)),
-            T,
-        )
-        .unwrap();
+        let r = w.send("POST", "/v1/qr", Some(("application/json", body)));
         assert_eq!(
             error_code(&r, 400),
             "bad_request",
@@ -768,9 +805,10 @@ fn expired_codes_and_late_answers() {
         "expired"
     );
     assert_eq!(accepted(&w.submit(tid, &der)), (false, 1008));
+    // a late answer changes nothing: the code is expired, not refused
     let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
-    assert_eq!(st["state"], "refused");
-    assert_eq!(st["refusal"]["reason"], "expired");
+    assert_eq!(st["state"], "expired");
+    assert!(st.get("refusal").is_none());
     // The app refuses to answer an expired code in the first place.
     assert!(scan(c["text"].as_str().unwrap(), &w.registry, SystemTime::now()).is_err());
 }

@@ -38,9 +38,11 @@ use yizhengtong::domain::order::{
 };
 use yizhengtong::domain::profile::{Address, AddressInput, InvoiceTitleInput, TitleKind};
 use yizhengtong::domain::{Cents, DateRange, Document};
+mod common;
+use common::charge::{Charge, ChargeRefused, charge};
 use yizhengtong::qr::{
-    Charge, ChargeRefused, Consumed, KeyTaken, OperationLogEntry, PageStatus, PendingTransaction,
-    QrStore, QuotaKey, ScanRecord,
+    KeyTaken, Lookup, OperationLogEntry, PageStatus, PendingTransaction, QrStore, QuotaKey,
+    ScanRecord, Settled, Settlement,
 };
 use yizhengtong::store::{
     AnyStore, Changeset, Entity, MemoryStore, Row, Store, StoreExt, Versioned,
@@ -63,18 +65,16 @@ fn jitter() {
 }
 
 impl QrStore for Jittery {
-    fn put_pending(&self, tx: PendingTransaction) -> yizhengtong::Result<()> {
-        self.0.put_pending(tx)
+    fn put_pending(&self, tx: PendingTransaction, max_pending: usize) -> yizhengtong::Result<()> {
+        self.0.put_pending(tx, max_pending)
     }
-    fn consume(&self, transaction: &[u8; 16], now: SystemTime) -> yizhengtong::Result<Consumed> {
-        self.0.consume(transaction, now)
+    fn lookup(&self, transaction: &[u8; 16]) -> yizhengtong::Result<Lookup> {
+        let r = self.0.lookup(transaction);
+        jitter();
+        r
     }
-    fn charge(
-        &self,
-        key: &QuotaKey,
-        transaction: &[u8; 16],
-    ) -> yizhengtong::Result<Result<Charge, ChargeRefused>> {
-        let r = self.0.charge(key, transaction);
+    fn settle(&self, settlement: Settlement) -> yizhengtong::Result<Settled> {
+        let r = self.0.settle(settlement);
         jitter();
         r
     }
@@ -84,14 +84,8 @@ impl QrStore for Jittery {
     fn quota(&self, key: &QuotaKey) -> yizhengtong::Result<Option<u64>> {
         self.0.quota(key)
     }
-    fn record(&self, entry: ScanRecord) -> yizhengtong::Result<()> {
-        self.0.record(entry)
-    }
     fn records(&self) -> yizhengtong::Result<Vec<ScanRecord>> {
         self.0.records()
-    }
-    fn log(&self, entry: OperationLogEntry) -> yizhengtong::Result<()> {
-        self.0.log(entry)
     }
     fn logs(&self, user: &str) -> yizhengtong::Result<Vec<OperationLogEntry>> {
         self.0.logs(user)
@@ -108,16 +102,6 @@ impl QrStore for Jittery {
         now: u64,
     ) -> yizhengtong::Result<Option<PageStatus>> {
         self.0.page_scanned(transaction, now)
-    }
-    fn page_settle(
-        &self,
-        transaction: &[u8; 16],
-        authorised: bool,
-        detail: &str,
-        document_key: Option<&[u8]>,
-    ) -> yizhengtong::Result<bool> {
-        self.0
-            .page_settle(transaction, authorised, detail, document_key)
     }
     fn page_take_key(&self, transaction: &[u8; 16]) -> yizhengtong::Result<KeyTaken> {
         self.0.page_take_key(transaction)
@@ -677,7 +661,7 @@ fn charge_distinct<S: Store>(store: &S, key: &QuotaKey, n: u64, m: u64) {
     let per_thread: Vec<Vec<Result<Charge, ChargeRefused>>> = race(THREADS, |t| {
         (0..n)
             .filter(|i| i % THREADS as u64 == t as u64)
-            .map(|i| store.charge(key, &tx_id(i)).expect("charge"))
+            .map(|i| charge(store, key, &tx_id(i)).expect("charge"))
             .collect()
     });
     let all: Vec<_> = per_thread.into_iter().flatten().collect();
@@ -734,7 +718,7 @@ fn charges_against_a_quota_bought_through_the_workflow() {
         // A quota never opened.
         let none = quota_key(&p.id_number, InstitutionKind::Ca);
         assert_eq!(
-            w.store().charge(&none, &tx_id(9999)).unwrap(),
+            charge(w.store(), &none, &tx_id(9999)).unwrap(),
             Err(ChargeRefused::NotOpened)
         );
     }
@@ -746,7 +730,7 @@ fn one_transaction_from_many_threads_is_charged_once() {
     let store = test_backend().expect("backend");
     let key = quota_key("holder", InstitutionKind::Seal);
     store.set_quota(&key, 10).unwrap();
-    let results = race(16, |_| store.charge(&key, &tx_id(7)).unwrap());
+    let results = race(16, |_| charge(&store, &key, &tx_id(7)).unwrap());
     let charged = results
         .iter()
         .filter(|r| matches!(r, Ok(Charge::Charged { remaining: 9 })))
@@ -759,7 +743,7 @@ fn one_transaction_from_many_threads_is_charged_once() {
     assert_eq!(store.quota(&key).unwrap(), Some(9));
     // Later the same transaction still charges nothing.
     assert_eq!(
-        store.charge(&key, &tx_id(7)).unwrap(),
+        charge(&store, &key, &tx_id(7)).unwrap(),
         Ok(Charge::AlreadyCharged { remaining: 9 })
     );
     assert_eq!(store.quota(&key).unwrap(), Some(9));
@@ -790,7 +774,7 @@ fn refund_racing_charges_never_goes_negative() {
                         .filter(|i| {
                             let id = tx_id(round * 10_000 + t as u64 * 100 + i);
                             matches!(
-                                w.store().charge(&key, &id).unwrap(),
+                                charge(w.store(), &key, &id).unwrap(),
                                 Ok(Charge::Charged { .. })
                             )
                         })
@@ -807,8 +791,7 @@ fn refund_racing_charges_never_goes_negative() {
                 assert_eq!(left, 50 - charged, "round {round}");
                 // Drain it for the next round.
                 for i in 0..left {
-                    w.store()
-                        .charge(&key, &tx_id(round * 10_000 + 9_000 + i))
+                    charge(w.store(), &key, &tx_id(round * 10_000 + 9_000 + i))
                         .unwrap()
                         .unwrap();
                 }
@@ -1041,7 +1024,7 @@ fn charges_and_commits_share_one_quota_table() {
                 store.commit(cs).unwrap();
                 n += 2;
             } else if matches!(
-                store.charge(&key, &tx_id(t as u64 * 1000 + i)).unwrap(),
+                charge(&store, &key, &tx_id(t as u64 * 1000 + i)).unwrap(),
                 Ok(Charge::Charged { .. })
             ) {
                 n += 1;
@@ -1481,7 +1464,8 @@ struct Sim {
     orders: Vec<String>,
     audits: Vec<String>,
     charged: HashMap<QuotaKey, u64>,
-    charged_tx: HashSet<[u8; 16]>,
+    /// Transactions used, with their verdict (a used code keeps it).
+    settled_tx: HashMap<[u8; 16], Option<ChargeRefused>>,
     money_in: u64,
     money_out: u64,
     /// Orders whose approved refund took their uses back.
@@ -1521,7 +1505,7 @@ impl Sim {
             audits: vec![app.audit.clone().expect("audit")],
             people,
             charged: HashMap::new(),
-            charged_tx: HashSet::new(),
+            settled_tx: HashMap::new(),
             money_in: 0,
             money_out: 0,
             taken_back: HashSet::new(),
@@ -1897,18 +1881,26 @@ impl Sim {
                 let key = quota_key(&holder, kind);
                 let id = tx_id(u64::from(tx));
                 let before = self.store().quota(&key).unwrap();
-                let r = self.store().charge(&key, &id).unwrap();
-                if self.charged_tx.contains(&id) {
-                    prop_assert!(matches!(r, Ok(Charge::AlreadyCharged { .. })), "{r:?}");
-                } else {
-                    match before {
-                        None => prop_assert_eq!(r, Err(ChargeRefused::NotOpened)),
-                        Some(0) => prop_assert_eq!(r, Err(ChargeRefused::Exhausted)),
-                        Some(q) => {
-                            prop_assert_eq!(r, Ok(Charge::Charged { remaining: q - 1 }));
-                            *self.charged.entry(key).or_default() += 1;
-                            self.charged_tx.insert(id);
-                        }
+                let r = charge(self.store(), &key, &id).unwrap();
+                match self.settled_tx.get(&id) {
+                    // a used code keeps its verdict: nothing more is charged
+                    Some(None) => {
+                        prop_assert!(matches!(r, Ok(Charge::AlreadyCharged { .. })), "{r:?}")
+                    }
+                    Some(Some(refused)) => prop_assert_eq!(r, Err(*refused)),
+                    None => {
+                        let verdict = match before {
+                            None => ChargeRefused::NotOpened,
+                            Some(0) => ChargeRefused::Exhausted,
+                            Some(q) => {
+                                prop_assert_eq!(r, Ok(Charge::Charged { remaining: q - 1 }));
+                                *self.charged.entry(key).or_default() += 1;
+                                self.settled_tx.insert(id, None);
+                                return Ok(Vec::new());
+                            }
+                        };
+                        prop_assert_eq!(r, Err(verdict));
+                        self.settled_tx.insert(id, Some(verdict));
                     }
                 }
                 Ok(Vec::new())

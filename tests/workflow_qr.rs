@@ -3,6 +3,8 @@
 //! scans charge, the grant check guards the seal action, certificate
 //! states come from the CA records, and the scan report follows §15.9.
 
+mod common;
+use common::charge::charge;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use yizhengtong::cert::{CertUsage, Certificate, Medium};
@@ -323,7 +325,7 @@ fn a_used_up_package_is_bought_anew_on_the_spot() {
     for i in 0..left {
         let mut tid = [0xEE; 16];
         tid[..8].copy_from_slice(&i.to_be_bytes());
-        s.store().charge(&key_q, &tid).unwrap().unwrap();
+        charge(s.store(), &key_q, &tid).unwrap().unwrap();
     }
     let v = authorise(
         &f,

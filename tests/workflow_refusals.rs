@@ -2,6 +2,8 @@
 //! manual implies, on the in-memory reference world. A refusal must name
 //! the field or state, and must leave every stored row as it was.
 
+mod common;
+use common::charge::{Charge, charge};
 use std::time::Duration;
 
 use rand::SeedableRng;
@@ -19,7 +21,7 @@ use yizhengtong::domain::enterprise::{EnterpriseData, EnterpriseKind, Enterprise
 use yizhengtong::domain::order::{Order, OrderState, PaymentMethod, RefundState};
 use yizhengtong::domain::profile::{AddressInput, InvoiceTitleInput, TitleKind};
 use yizhengtong::domain::{Cents, DateRange, Document};
-use yizhengtong::qr::{Charge, QrStore, QuotaKey};
+use yizhengtong::qr::{QrStore, QuotaKey};
 use yizhengtong::seal::SealKind;
 use yizhengtong::seal::manage::SealState;
 use yizhengtong::store::{AnyStore, Store, StoreExt};
@@ -1988,7 +1990,7 @@ fn a_refund_is_refused_when_the_uses_were_consumed() {
         institution: "ca",
     };
     assert_eq!(
-        s.store().charge(&key, &[7u8; 16]).unwrap(),
+        charge(s.store(), &key, &[7u8; 16]).unwrap(),
         Ok(Charge::Charged { remaining: 99 })
     );
     s.request_refund(&user, &order.number, "多买了").unwrap();
@@ -3442,7 +3444,7 @@ fn a_consumed_refund_is_refused_with_a_message() {
         let mut tid = [0u8; 16];
         tid[..8].copy_from_slice(&i.to_be_bytes());
         assert!(matches!(
-            s.store().charge(&key, &tid).unwrap(),
+            charge(s.store(), &key, &tid).unwrap(),
             Ok(Charge::Charged { .. })
         ));
     }

@@ -9,6 +9,7 @@ pub mod app;
 pub mod challenge;
 mod png;
 pub mod response;
+pub mod store;
 pub mod throwaway;
 pub mod verifier;
 pub mod wallet;
@@ -16,10 +17,13 @@ pub mod wallet;
 pub use app::{ActionInput, Identity, PlatformEntry, PlatformRegistry, ScanView, respond, scan};
 pub use challenge::{Action, Challenge, ChallengeParams, DEFAULT_LIFETIME, validate_platform_code};
 pub use response::{Response, Statement, display_text};
-pub use verifier::{
-    Charge, ChargeRefused, Consumed, KeyTaken, MemoryQrStore, OperationLogEntry, Outcome,
-    PageStage, PageStatus, PendingTransaction, QrStore, QuotaKey, Reason, Request, ScanRecord,
-    Verification, Verifier, VerifierConfig, holder_of, visible_records,
+pub use store::{
+    KeyTaken, Lookup, MAX_PENDING, MemoryQrStore, OperationLogEntry, PURGE_GRACE, PageStage,
+    PageStatus, PendingTransaction, QrStore, QuotaKey, ScanRecord, Settled, Settlement,
+    StoredVerdict, visible_records,
 };
-pub use verifier::{MAX_PENDING, PURGE_GRACE};
+pub use verifier::{
+    DEFAULT_MAX_MESSAGE, MAX_MESSAGE, Outcome, Reason, Request, Verification, Verifier,
+    VerifierConfig, holder_of,
+};
 pub use wallet::{AppDirectory, AppProfile, IdentityKind, UnlockedIdentity};

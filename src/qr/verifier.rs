@@ -2,15 +2,18 @@
 //!
 //! Verification runs in this order, each failure its own [`Reason`]:
 //! decode and parse (never compare against a template); the platform code
-//! is ours; the transaction is known and pending — and is consumed right
-//! there, atomically, so the first attempt uses it up whatever the outcome;
-//! action and digest equal what was issued; nonce equal; not expired by the
-//! server clock; the display hash matches what the phone must have shown
-//! for this platform; the certificate chains to a recognised CA, is valid
-//! now, not frozen or revoked, and its key usage allows signing; the
-//! signature over the statement; the payload of the action; then one use
-//! of the holder's package quota is charged, atomically and at most once
-//! per transaction, never below zero.
+//! is ours; the transaction is known and unanswered (a read: nothing
+//! changes); action and digest equal what was issued; nonce equal; not
+//! expired by the server clock; the display hash matches what the phone
+//! must have shown for this platform; the certificate chains to a
+//! recognised CA, is valid now, not frozen or revoked, and its key usage
+//! allows signing; the signature over the statement; the payload of the
+//! action. Only a response that passes all of these changes anything, and
+//! everything it changes is one [`QrStore::settle`]: the code used, one
+//! use of the holder's package charged (never below zero), the scan
+//! record, the log line, the page's verdict and the verdict itself, kept
+//! with the response's hash so that a retry of the same response gets it
+//! again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -21,7 +24,11 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::challenge::{Action, Challenge, ChallengeParams, DEFAULT_LIFETIME};
-use super::response::{Response, display_text};
+use super::response::{Response, Statement, display_text};
+use super::store::{
+    Lookup, MAX_PENDING, OperationLogEntry, PendingTransaction, QrStore, QuotaKey, ScanRecord,
+    Settled, Settlement, StoredVerdict,
+};
 use crate::cert::chain::{StatusSource, VerifyOptions, verify_chain};
 use crate::cert::{Certificate, Crl, IntendedUse, cms};
 use crate::crypto::{DEFAULT_USER_ID, PrivateKey, Signature, sm3};
@@ -73,6 +80,9 @@ pub enum Reason {
     QuotaExhausted,
     /// The store failed; nothing was charged.
     StoreUnavailable,
+    /// The answer could not be committed before the request's deadline;
+    /// nothing changed, and the same response may be sent again.
+    TimedOut,
 }
 
 impl Reason {
@@ -99,7 +109,13 @@ impl Reason {
             Reason::QuotaNotOpened => 1017,
             Reason::QuotaExhausted => 1018,
             Reason::StoreUnavailable => 1019,
+            Reason::TimedOut => 1020,
         }
+    }
+
+    /// The reason with the stable numeric `code`.
+    pub fn from_code(code: u16) -> Option<Self> {
+        ALL_REASONS.iter().copied().find(|r| r.code() == code)
     }
 
     /// The snake_case name.
@@ -111,596 +127,30 @@ impl Reason {
     }
 }
 
-/// Whose package an authorisation is charged to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct QuotaKey {
-    /// The certificate holder: ID number or credit code.
-    pub holder: String,
-    /// The platform's system code.
-    pub platform: String,
-    /// `ca` (login, encryption, decryption, signatures) or `seal` (stamping).
-    pub institution: &'static str,
-}
-
-/// A charge that went through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Charge {
-    /// Charged now; uses left.
-    Charged {
-        /// Uses left.
-        remaining: u64,
-    },
-    /// This transaction was charged before; nothing new.
-    AlreadyCharged {
-        /// Uses left.
-        remaining: u64,
-    },
-}
-
-/// A charge refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChargeRefused {
-    /// No package opened.
-    NotOpened,
-    /// No uses left.
-    Exhausted,
-}
-
-/// A transaction waiting for its response.
-#[derive(Clone)]
-pub struct PendingTransaction {
-    /// The challenge as issued.
-    pub challenge: Challenge,
-    /// For msg_sign: the message that was asked to be signed.
-    pub message: Option<Vec<u8>>,
-    /// For decrypt: the ephemeral private key (32 bytes).
-    pub ephemeral_secret: Option<Zeroizing<[u8; 32]>>,
-}
-
-impl std::fmt::Debug for PendingTransaction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingTransaction")
-            .field("transaction", &self.challenge.transaction_hex())
-            .field("action", &self.challenge.action)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What consuming a transaction found.
-#[derive(Debug)]
-pub enum Consumed {
-    /// It was pending; now it is used.
-    Pending(Box<PendingTransaction>),
-    /// It was used before.
-    AlreadyUsed,
-    /// It was never issued (or purged).
-    Unknown,
-}
-
-/// One line of the scan report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ScanRecord {
-    /// When.
-    #[serde(with = "crate::time::serde_rfc3339")]
-    pub time: SystemTime,
-    /// The action (scan type).
-    pub action: Action,
-    /// The platform's code.
-    pub platform_code: String,
-    /// The platform's name.
-    pub platform_name: String,
-    /// The certificate's name (its CN).
-    pub certificate_name: String,
-    /// The holder's ID number or credit code.
-    pub holder: String,
-    /// The certificate's serial, hex.
-    pub certificate_serial: String,
-    /// The transaction id, hex.
-    pub transaction: String,
-    /// The app user who authorised.
-    pub member: String,
-    /// The enterprise the user acted for, if any.
-    pub enterprise: Option<String>,
-}
-
-impl ScanRecord {
-    /// The operation-log line for this authorisation.
-    pub fn log_line(&self) -> String {
-        format!(
-            "扫码{} {}（{}） 证书 {} {}",
-            self.action.label_zh(),
-            self.platform_name,
-            self.platform_code,
-            self.certificate_name,
-            self.certificate_serial
-        )
-    }
-}
-
-/// The scan report as `viewer` may see it (§15.9): their own entries, and
-/// every member's entries of the enterprises they administer.
-pub fn visible_records<'r>(
-    records: &'r [ScanRecord],
-    viewer: &str,
-    administers: impl Fn(&str) -> bool,
-) -> Vec<&'r ScanRecord> {
-    records
-        .iter()
-        .filter(|r| r.member == viewer || r.enterprise.as_deref().is_some_and(&administers))
-        .collect()
-}
-
-/// One line of a user's operation log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct OperationLogEntry {
-    /// When.
-    #[serde(with = "crate::time::serde_rfc3339")]
-    pub time: SystemTime,
-    /// Whose log.
-    pub user: String,
-    /// The kind of operation.
-    pub kind: String,
-    /// What happened.
-    pub detail: String,
-}
-
-/// Where an issued QR code stands for the page that shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageStage {
-    /// Issued, not answered.
-    Pending,
-    /// An app said it scanned the code (not yet answered).
-    Scanned,
-    /// The first answer was accepted.
-    Authorised,
-    /// The first answer was refused.
-    Refused,
-}
-
-impl PageStage {
-    /// The stage's stable number in storage.
-    pub fn code(self) -> i16 {
-        match self {
-            PageStage::Pending => 0,
-            PageStage::Scanned => 1,
-            PageStage::Authorised => 2,
-            PageStage::Refused => 3,
-        }
-    }
-
-    /// The stage with number `code`.
-    pub fn from_code(code: i16) -> Result<Self> {
-        Ok(match code {
-            0 => PageStage::Pending,
-            1 => PageStage::Scanned,
-            2 => PageStage::Authorised,
-            3 => PageStage::Refused,
-            _ => return Err(Error::param("page stage", format!("unknown stage {code}"))),
-        })
-    }
-
-    /// Whether an answer has been given (the first verdict is final).
-    pub fn is_settled(self) -> bool {
-        matches!(self, PageStage::Authorised | PageStage::Refused)
-    }
-}
-
-/// What the page showing a QR code sees of it: kept by the store beside
-/// the transaction (created by [`QrStore::put_pending`]), so that every
-/// verifier instance over one store, e.g. services behind a load
-/// balancer, answers alike whichever instance issued the code or took
-/// the answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageStatus {
-    /// The action.
-    pub action: Action,
-    /// When the code was issued (Unix seconds).
-    pub issued_at: u64,
-    /// When it expires (Unix seconds).
-    pub expires_at: u64,
-    /// Where it stands.
-    pub stage: PageStage,
-    /// What the platform shows about the verdict (JSON text, never a
-    /// secret); empty until settled.
-    pub detail: String,
-    /// Whether a document key waits to be taken once.
-    pub key_waiting: bool,
-}
-
-/// What taking a settled decrypt code's document key gave.
-#[derive(Debug)]
-pub enum KeyTaken {
-    /// The key; it is gone from the store.
-    Key(Zeroizing<Vec<u8>>),
-    /// No such code (or it was forgotten after expiry).
-    Unknown,
-    /// The code was not authorised (pending, scanned or refused).
-    NotAuthorised(PageStage),
-    /// Authorised, but no key waits: it was taken before (or the action
-    /// hands over none).
-    Gone,
-}
-
-/// The atomic operations the verifier needs from storage; each is one
-/// method so a database backend can make it one transaction.
-pub trait QrStore: Send + Sync {
-    /// Keep an issued transaction.
-    fn put_pending(&self, tx: PendingTransaction) -> Result<()>;
-    /// Atomically take a pending transaction (only one caller ever gets it).
-    fn consume(&self, transaction: &[u8; 16], now: SystemTime) -> Result<Consumed>;
-    /// Atomically charge one use for `transaction`: at most once per
-    /// transaction, never below zero.
-    fn charge(
-        &self,
-        key: &QuotaKey,
-        transaction: &[u8; 16],
-    ) -> Result<std::result::Result<Charge, ChargeRefused>>;
-    /// Open or top up a package: set the uses left.
-    fn set_quota(&self, key: &QuotaKey, uses: u64) -> Result<()>;
-    /// Uses left, or `None` when no package is open.
-    fn quota(&self, key: &QuotaKey) -> Result<Option<u64>>;
-    /// Append a scan record.
-    fn record(&self, entry: ScanRecord) -> Result<()>;
-    /// Every scan record, oldest first.
-    fn records(&self) -> Result<Vec<ScanRecord>>;
-    /// Append an operation-log entry.
-    fn log(&self, entry: OperationLogEntry) -> Result<()>;
-    /// The operation log of `user`, oldest first.
-    fn logs(&self, user: &str) -> Result<Vec<OperationLogEntry>>;
-    /// Forget transactions that expired before `now` minus a grace period;
-    /// returns how many were dropped.
-    fn purge_expired(&self, now: SystemTime) -> Result<usize>;
-    /// The page status of `transaction`, `None` when unknown.
-    fn page(&self, transaction: &[u8; 16]) -> Result<Option<PageStatus>>;
-    /// Mark a pending, unexpired code as scanned (anything else is left
-    /// as it is); the status after.
-    fn page_scanned(&self, transaction: &[u8; 16], now: u64) -> Result<Option<PageStatus>>;
-    /// Record the verdict on a code when it is the first (pending or
-    /// scanned), with what to show and, for an accepted decrypt, the
-    /// document key to hand over once; `false` when the code already had
-    /// its verdict or is unknown.
-    fn page_settle(
-        &self,
-        transaction: &[u8; 16],
-        authorised: bool,
-        detail: &str,
-        document_key: Option<&[u8]>,
-    ) -> Result<bool>;
-    /// Take the document key of an authorised code: only one caller ever
-    /// gets it.
-    fn page_take_key(&self, transaction: &[u8; 16]) -> Result<KeyTaken>;
-}
-
-/// The body of a `QrStore` impl that hands every call to another store:
-/// `delegate_qr_store!(s => target)`, where `target` is an expression in
-/// `s` (the `&self`) giving the store to call.
-macro_rules! delegate_qr_store {
-    ($s:ident => $target:expr) => {
-        fn put_pending(&self, tx: $crate::qr::PendingTransaction) -> $crate::error::Result<()> {
-            let $s = self;
-            $target.put_pending(tx)
-        }
-        fn consume(
-            &self,
-            transaction: &[u8; 16],
-            now: std::time::SystemTime,
-        ) -> $crate::error::Result<$crate::qr::Consumed> {
-            let $s = self;
-            $target.consume(transaction, now)
-        }
-        fn charge(
-            &self,
-            key: &$crate::qr::QuotaKey,
-            transaction: &[u8; 16],
-        ) -> $crate::error::Result<
-            std::result::Result<$crate::qr::Charge, $crate::qr::ChargeRefused>,
-        > {
-            let $s = self;
-            $target.charge(key, transaction)
-        }
-        fn set_quota(&self, key: &$crate::qr::QuotaKey, uses: u64) -> $crate::error::Result<()> {
-            let $s = self;
-            $target.set_quota(key, uses)
-        }
-        fn quota(&self, key: &$crate::qr::QuotaKey) -> $crate::error::Result<Option<u64>> {
-            let $s = self;
-            $target.quota(key)
-        }
-        fn record(&self, entry: $crate::qr::ScanRecord) -> $crate::error::Result<()> {
-            let $s = self;
-            $target.record(entry)
-        }
-        fn records(&self) -> $crate::error::Result<Vec<$crate::qr::ScanRecord>> {
-            let $s = self;
-            $target.records()
-        }
-        fn log(&self, entry: $crate::qr::OperationLogEntry) -> $crate::error::Result<()> {
-            let $s = self;
-            $target.log(entry)
-        }
-        fn logs(&self, user: &str) -> $crate::error::Result<Vec<$crate::qr::OperationLogEntry>> {
-            let $s = self;
-            $target.logs(user)
-        }
-        fn purge_expired(&self, now: std::time::SystemTime) -> $crate::error::Result<usize> {
-            let $s = self;
-            $target.purge_expired(now)
-        }
-        fn page(
-            &self,
-            transaction: &[u8; 16],
-        ) -> $crate::error::Result<Option<$crate::qr::PageStatus>> {
-            let $s = self;
-            $target.page(transaction)
-        }
-        fn page_scanned(
-            &self,
-            transaction: &[u8; 16],
-            now: u64,
-        ) -> $crate::error::Result<Option<$crate::qr::PageStatus>> {
-            let $s = self;
-            $target.page_scanned(transaction, now)
-        }
-        fn page_settle(
-            &self,
-            transaction: &[u8; 16],
-            authorised: bool,
-            detail: &str,
-            document_key: Option<&[u8]>,
-        ) -> $crate::error::Result<bool> {
-            let $s = self;
-            $target.page_settle(transaction, authorised, detail, document_key)
-        }
-        fn page_take_key(
-            &self,
-            transaction: &[u8; 16],
-        ) -> $crate::error::Result<$crate::qr::KeyTaken> {
-            let $s = self;
-            $target.page_take_key(transaction)
-        }
-    };
-}
-pub(crate) use delegate_qr_store;
-
-/// A shared store is a store (a verifier and the workflow services can
-/// hold the same backend).
-impl<T: QrStore + ?Sized> QrStore for Arc<T> {
-    delegate_qr_store!(s => (**s));
-}
-
-/// A document key waiting to be taken.
-type DocumentKey = Zeroizing<Vec<u8>>;
-
-/// A stored page as callers see it: whether a key waits is whether one is
-/// held (the stored status does not keep it twice).
-fn page_view((status, key): &(PageStatus, Option<DocumentKey>)) -> PageStatus {
-    PageStatus {
-        key_waiting: key.is_some(),
-        ..status.clone()
-    }
-}
-
-#[derive(Default)]
-struct MemoryInner {
-    pending: HashMap<[u8; 16], PendingTransaction>,
-    /// Page statuses, and a decrypt code's document key until taken.
-    pages: HashMap<[u8; 16], (PageStatus, Option<DocumentKey>)>,
-    /// Used transactions and when they expire (kept to tell replays).
-    used: HashMap<[u8; 16], u64>,
-    quotas: HashMap<QuotaKey, u64>,
-    charged: HashMap<[u8; 16], QuotaKey>,
-    records: Vec<ScanRecord>,
-    logs: Vec<OperationLogEntry>,
-}
-
-/// The in-memory reference store: one mutex, so every operation is atomic.
-/// Bounded: transactions are dropped a grace period after they expire.
-#[derive(Default)]
-pub struct MemoryQrStore {
-    inner: Mutex<MemoryInner>,
-}
-
-/// How long used and expired transactions are remembered after expiry.
-pub const PURGE_GRACE: Duration = Duration::from_secs(3600);
-/// Pending transactions kept at most (oldest expired ones go first).
-pub const MAX_PENDING: usize = 1_000_000;
-
-impl MemoryQrStore {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, MemoryInner>> {
-        self.inner
-            .lock()
-            .map_err(|_| Error::param("store", "poisoned by a panic in another thread"))
-    }
-}
-
-impl MemoryQrStore {
-    /// Run `f` on the quota table under the store's lock (for backends
-    /// that move quotas inside their own atomic commits).
-    pub(crate) fn with_quotas<T>(
-        &self,
-        f: impl FnOnce(&mut HashMap<QuotaKey, u64>) -> Result<T>,
-    ) -> Result<T> {
-        f(&mut self.lock()?.quotas)
-    }
-}
-
-fn unix(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-impl QrStore for MemoryQrStore {
-    fn put_pending(&self, tx: PendingTransaction) -> Result<()> {
-        let mut g = self.lock()?;
-        if g.pending.len() >= MAX_PENDING {
-            return Err(Error::param("store", "too many pending transactions"));
-        }
-        let id = tx.challenge.transaction_id;
-        if g.pending.contains_key(&id) || g.used.contains_key(&id) {
-            return Err(Error::param("transaction id", "already issued"));
-        }
-        g.pages.insert(
-            id,
-            (
-                PageStatus {
-                    action: tx.challenge.action,
-                    issued_at: tx.challenge.issued_at,
-                    expires_at: tx.challenge.expires_at,
-                    stage: PageStage::Pending,
-                    detail: String::new(),
-                    key_waiting: false,
-                },
-                None,
-            ),
-        );
-        g.pending.insert(id, tx);
-        Ok(())
-    }
-
-    fn consume(&self, transaction: &[u8; 16], _now: SystemTime) -> Result<Consumed> {
-        let mut g = self.lock()?;
-        match g.pending.remove(transaction) {
-            Some(tx) => {
-                g.used.insert(*transaction, tx.challenge.expires_at);
-                Ok(Consumed::Pending(Box::new(tx)))
-            }
-            None if g.used.contains_key(transaction) => Ok(Consumed::AlreadyUsed),
-            None => Ok(Consumed::Unknown),
-        }
-    }
-
-    fn charge(
-        &self,
-        key: &QuotaKey,
-        transaction: &[u8; 16],
-    ) -> Result<std::result::Result<Charge, ChargeRefused>> {
-        let mut g = self.lock()?;
-        if g.charged.contains_key(transaction) {
-            let remaining = g.quotas.get(key).copied().unwrap_or(0);
-            return Ok(Ok(Charge::AlreadyCharged { remaining }));
-        }
-        let Some(left) = g.quotas.get_mut(key) else {
-            return Ok(Err(ChargeRefused::NotOpened));
-        };
-        if *left == 0 {
-            return Ok(Err(ChargeRefused::Exhausted));
-        }
-        *left -= 1;
-        let remaining = *left;
-        g.charged.insert(*transaction, key.clone());
-        Ok(Ok(Charge::Charged { remaining }))
-    }
-
-    fn set_quota(&self, key: &QuotaKey, uses: u64) -> Result<()> {
-        self.lock()?.quotas.insert(key.clone(), uses);
-        Ok(())
-    }
-
-    fn quota(&self, key: &QuotaKey) -> Result<Option<u64>> {
-        Ok(self.lock()?.quotas.get(key).copied())
-    }
-
-    fn record(&self, entry: ScanRecord) -> Result<()> {
-        self.lock()?.records.push(entry);
-        Ok(())
-    }
-
-    fn records(&self) -> Result<Vec<ScanRecord>> {
-        Ok(self.lock()?.records.clone())
-    }
-
-    fn log(&self, entry: OperationLogEntry) -> Result<()> {
-        self.lock()?.logs.push(entry);
-        Ok(())
-    }
-
-    fn logs(&self, user: &str) -> Result<Vec<OperationLogEntry>> {
-        Ok(self
-            .lock()?
-            .logs
-            .iter()
-            .filter(|e| e.user == user)
-            .cloned()
-            .collect())
-    }
-
-    fn purge_expired(&self, now: SystemTime) -> Result<usize> {
-        let cutoff = unix(now).saturating_sub(PURGE_GRACE.as_secs());
-        let mut g = self.lock()?;
-        let before = g.pending.len() + g.used.len();
-        g.pending.retain(|_, tx| tx.challenge.expires_at > cutoff);
-        let expired: Vec<[u8; 16]> = g
-            .used
-            .iter()
-            .filter(|(_, e)| **e <= cutoff)
-            .map(|(k, _)| *k)
-            .collect();
-        for k in &expired {
-            g.used.remove(k);
-            g.charged.remove(k);
-        }
-        g.pages.retain(|_, (p, _)| p.expires_at > cutoff);
-        Ok(before - g.pending.len() - g.used.len())
-    }
-
-    fn page(&self, transaction: &[u8; 16]) -> Result<Option<PageStatus>> {
-        Ok(self.lock()?.pages.get(transaction).map(page_view))
-    }
-
-    fn page_scanned(&self, transaction: &[u8; 16], now: u64) -> Result<Option<PageStatus>> {
-        let mut g = self.lock()?;
-        Ok(g.pages.get_mut(transaction).map(|page| {
-            let p = &mut page.0;
-            if p.stage == PageStage::Pending && now < p.expires_at {
-                p.stage = PageStage::Scanned;
-            }
-            page_view(page)
-        }))
-    }
-
-    fn page_settle(
-        &self,
-        transaction: &[u8; 16],
-        authorised: bool,
-        detail: &str,
-        document_key: Option<&[u8]>,
-    ) -> Result<bool> {
-        let mut g = self.lock()?;
-        let Some((p, key)) = g.pages.get_mut(transaction) else {
-            return Ok(false);
-        };
-        if p.stage.is_settled() {
-            return Ok(false);
-        }
-        p.stage = if authorised {
-            PageStage::Authorised
-        } else {
-            PageStage::Refused
-        };
-        p.detail = detail.to_string();
-        *key = document_key
-            .filter(|_| authorised)
-            .map(|k| Zeroizing::new(k.to_vec()));
-        Ok(true)
-    }
-
-    fn page_take_key(&self, transaction: &[u8; 16]) -> Result<KeyTaken> {
-        let mut g = self.lock()?;
-        let Some((p, key)) = g.pages.get_mut(transaction) else {
-            return Ok(KeyTaken::Unknown);
-        };
-        if p.stage != PageStage::Authorised {
-            return Ok(KeyTaken::NotAuthorised(p.stage));
-        }
-        Ok(key.take().map_or(KeyTaken::Gone, KeyTaken::Key))
-    }
-}
+/// Every reason, in code order.
+pub const ALL_REASONS: [Reason; 21] = [
+    Reason::Ok,
+    Reason::Malformed,
+    Reason::WrongPlatform,
+    Reason::UnknownTransaction,
+    Reason::AlreadyUsed,
+    Reason::WrongAction,
+    Reason::WrongDigest,
+    Reason::WrongNonce,
+    Reason::Expired,
+    Reason::Misdirected,
+    Reason::UntrustedCertificate,
+    Reason::CertificateExpired,
+    Reason::CertificateFrozen,
+    Reason::CertificateRevoked,
+    Reason::WrongKeyUsage,
+    Reason::BadSignature,
+    Reason::BadPayload,
+    Reason::QuotaNotOpened,
+    Reason::QuotaExhausted,
+    Reason::StoreUnavailable,
+    Reason::TimedOut,
+];
 
 /// What the platform configures.
 pub struct VerifierConfig {
@@ -723,7 +173,19 @@ pub struct VerifierConfig {
     pub status: Option<Arc<dyn StatusSource + Send + Sync>>,
     /// Challenge lifetime.
     pub lifetime: Duration,
+    /// Unexpired codes that may wait for an answer at once (issuing more
+    /// is refused with [`Error::LimitReached`]).
+    pub max_pending: usize,
+    /// Largest message a `msg_sign` challenge may carry (at most
+    /// [`MAX_MESSAGE`]).
+    pub max_message: usize,
 }
+
+/// The largest message a `msg_sign` challenge can ever carry.
+pub const MAX_MESSAGE: usize = 64 * 1024;
+/// The largest message a `msg_sign` challenge carries by default: what a
+/// phone can show its holder to read before signing.
+pub const DEFAULT_MAX_MESSAGE: usize = 4 * 1024;
 
 impl VerifierConfig {
     /// A configuration with the default lifetime and no revocation sources.
@@ -744,6 +206,8 @@ impl VerifierConfig {
             crls: Vec::new(),
             status: None,
             lifetime: DEFAULT_LIFETIME,
+            max_pending: MAX_PENDING,
+            max_message: DEFAULT_MAX_MESSAGE,
         }
     }
 }
@@ -806,8 +270,12 @@ pub struct Verification {
     pub certificate: Option<Certificate>,
     /// Uses left after the charge.
     pub remaining: Option<u64>,
-    /// What the platform gets.
+    /// What the platform gets (on the attempt that used the code; a
+    /// repeat carries none: it was handed over then).
     pub outcome: Option<Outcome>,
+    /// This is the verdict the same response got before, given again:
+    /// nothing changed now.
+    pub repeat: bool,
 }
 
 impl Verification {
@@ -819,6 +287,24 @@ impl Verification {
             certificate: None,
             remaining: None,
             outcome: None,
+            repeat: false,
+        }
+    }
+
+    /// The answer for a stored verdict on the package `quota`: the same
+    /// words each time it is given.
+    fn from_verdict(v: &StoredVerdict, quota: &QuotaKey, tid: &[u8; 16]) -> Self {
+        let detail = match v.reason {
+            Reason::QuotaNotOpened => format!(
+                "no {} package on {} for {}: open one (buy a package) first",
+                quota.institution, quota.platform, quota.holder
+            ),
+            Reason::QuotaExhausted => format!("the {} package is used up", quota.institution),
+            _ => String::new(),
+        };
+        Self {
+            remaining: v.remaining,
+            ..Self::refuse(v.reason, detail, Some(tid))
         }
     }
 
@@ -852,11 +338,14 @@ pub struct Verifier<S: QrStore> {
     config: VerifierConfig,
     /// The CRLs in force, replaced whole (the configuration's are moved
     /// here at the start).
-    crls: RwLock<Arc<Vec<Crl>>>,
+    /// with their generation (raised at each replacement).
+    crls: RwLock<(u64, Arc<Vec<Crl>>)>,
     store: S,
     /// Certificates whose chain verified, by SM3 of the DER, with the
-    /// time until which that holds (the earliest notAfter in the chain).
-    chain_cache: Mutex<HashMap<[u8; 32], SystemTime>>,
+    /// time until which that holds (the earliest notAfter in the chain)
+    /// and the generation of the CRLs it was verified under: an entry of
+    /// an older generation is not used.
+    chain_cache: Mutex<HashMap<[u8; 32], (SystemTime, u64)>>,
     /// Prepared verifying keys of the holders seen recently.
     keys: KeyCache,
 }
@@ -874,6 +363,37 @@ pub fn holder_of(cert: &Certificate) -> String {
         .unwrap_or_else(|| format!("serial:{}", cert.serial_hex()))
 }
 
+/// What the page of an authorised code shows the platform (JSON, no
+/// secret; a document key is held apart, to be taken once): who
+/// authorised, with which certificate, and what the action handed over.
+fn page_detail(cert: &Certificate, st: &Statement, outcome: &Outcome) -> serde_json::Value {
+    use base64ct::{Base64, Encoding};
+    let enc = |b: &[u8]| serde_json::Value::String(Base64::encode_string(b));
+    let enterprise = st.enterprise.as_deref();
+    let identity = serde_json::json!({
+        "name": cert.common_name(),
+        "member": st.member,
+        "enterprise": enterprise,
+        "enterprise_name": enterprise.and(cert.organization().or_else(|| cert.common_name())),
+        "holder": holder_of(cert),
+        "certificate_serial": cert.serial_hex(),
+        "certificate_subject": cert.subject(),
+    });
+    let outcome = match outcome {
+        Outcome::Seal(sig) => serde_json::json!({"seal_signature": enc(&sig.raw)}),
+        Outcome::EncryptionCertificate(c) => {
+            serde_json::json!({"encryption_certificate": enc(c.der())})
+        }
+        Outcome::FileSignature(s) => serde_json::json!({"file_signature": enc(s)}),
+        Outcome::MessageSignature(s) => serde_json::json!({"message_signature": enc(s)}),
+        Outcome::DocumentKey(_) => {
+            serde_json::json!({"document_key": "held for POST /v1/decrypt-envelope (once)"})
+        }
+        Outcome::Login => serde_json::Value::Null,
+    };
+    serde_json::json!({"identity": identity, "outcome": outcome})
+}
+
 impl<S: QrStore> Verifier<S> {
     /// A verifier.
     pub fn new(mut config: VerifierConfig, store: S) -> Result<Self> {
@@ -881,7 +401,7 @@ impl<S: QrStore> Verifier<S> {
         let crls = std::mem::take(&mut config.crls);
         Ok(Self {
             config,
-            crls: RwLock::new(Arc::new(crls)),
+            crls: RwLock::new((0, Arc::new(crls))),
             store,
             chain_cache: Mutex::new(HashMap::new()),
             keys: KeyCache::new(KEY_CACHE_MAX),
@@ -895,7 +415,13 @@ impl<S: QrStore> Verifier<S> {
 
     /// The CRLs in force.
     pub fn crls(&self) -> Arc<Vec<Crl>> {
-        Arc::clone(&self.crls.read().unwrap_or_else(|p| p.into_inner()))
+        self.crl_set().1
+    }
+
+    /// The CRLs in force and their generation.
+    fn crl_set(&self) -> (u64, Arc<Vec<Crl>>) {
+        let g = self.crls.read().unwrap_or_else(|p| p.into_inner());
+        (g.0, Arc::clone(&g.1))
     }
 
     /// Show that each of `crls` is signed by one of the configured CAs
@@ -928,7 +454,18 @@ impl<S: QrStore> Verifier<S> {
     /// before keep the CRLs they started with.
     pub fn replace_crls(&self, crls: Vec<Crl>, now: SystemTime) -> Result<()> {
         self.check_crls(&crls, now)?;
-        *self.crls.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(crls);
+        let mut current = self.crls.write().unwrap_or_else(|p| p.into_inner());
+        *current = (current.0 + 1, Arc::new(crls));
+        drop(current);
+        // Every chain verified under the old CRLs is verified again, in
+        // full, under the new ones (a verification still running under the
+        // old ones caches its chain with the old generation, which is not
+        // used): a CRL that revokes an intermediate CA reaches the holders
+        // whose chains were cached through it.
+        self.chain_cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         Ok(())
     }
 
@@ -953,6 +490,19 @@ impl<S: QrStore> Verifier<S> {
         now: SystemTime,
         rng: &mut R,
     ) -> Result<Challenge> {
+        self.issue_for(request, None, now, rng)
+    }
+
+    /// [`Verifier::issue`] for a page whose browser holds a secret: the
+    /// store keeps `viewer`, its SM3, beside the code, so that only that
+    /// browser is shown the code's status.
+    pub fn issue_for<R: CryptoRng + ?Sized>(
+        &self,
+        request: Request<'_>,
+        viewer: Option<[u8; 32]>,
+        now: SystemTime,
+        rng: &mut R,
+    ) -> Result<Challenge> {
         let (action, digest, message, ephemeral) = match request {
             Request::Login => (Action::Login, None, None, None),
             Request::Seal { digest } => (Action::Seal, Some(digest), None, None),
@@ -963,8 +513,13 @@ impl<S: QrStore> Verifier<S> {
             }
             Request::FileSign { digest } => (Action::FileSign, Some(digest), None, None),
             Request::MsgSign { message } => {
-                if message.len() > 64 * 1024 {
-                    return Err(Error::length("message", "at most 64 KiB", message.len()));
+                let max = self.config.max_message.min(MAX_MESSAGE);
+                if message.len() > max {
+                    return Err(Error::length(
+                        "message",
+                        format!("at most {max} bytes"),
+                        message.len(),
+                    ));
                 }
                 (
                     Action::MsgSign,
@@ -984,11 +539,15 @@ impl<S: QrStore> Verifier<S> {
             lifetime: self.config.lifetime,
         };
         let challenge = Challenge::issue(&params, &self.config.platform_key, rng)?;
-        self.store.put_pending(PendingTransaction {
-            challenge: challenge.clone(),
-            message,
-            ephemeral_secret: ephemeral.map(|k| k.to_bytes()),
-        })?;
+        self.store.put_pending(
+            PendingTransaction {
+                challenge: challenge.clone(),
+                message,
+                ephemeral_secret: ephemeral.map(|k| k.to_bytes()),
+                viewer,
+            },
+            self.config.max_pending,
+        )?;
         Ok(challenge)
     }
 
@@ -998,12 +557,13 @@ impl<S: QrStore> Verifier<S> {
         now: SystemTime,
     ) -> std::result::Result<(), (Reason, String)> {
         let key = sm3(cert.der());
+        let (generation, crls) = self.crl_set();
         let cached = self
             .chain_cache
             .lock()
             .ok()
             .and_then(|c| c.get(&key).copied())
-            .is_some_and(|until| now <= until && now >= cert.not_before());
+            .is_some_and(|(until, g)| g == generation && now <= until && now >= cert.not_before());
         let map = |e: Error| match e {
             Error::Certificate {
                 check, ref detail, ..
@@ -1037,7 +597,7 @@ impl<S: QrStore> Verifier<S> {
                     _ => {}
                 }
             }
-            for crl in self.crls().iter() {
+            for crl in crls.iter() {
                 if crl.issuer_der() == cert.issuer_der() {
                     if crl.next_update().is_some_and(|next| now > next) {
                         return Err((
@@ -1061,7 +621,6 @@ impl<S: QrStore> Verifier<S> {
             }
             return Ok(());
         }
-        let crls = self.crls();
         let opts = VerifyOptions {
             at: now,
             usage: IntendedUse::Any,
@@ -1086,173 +645,70 @@ impl<S: QrStore> Verifier<S> {
             if c.len() >= CHAIN_CACHE_MAX {
                 c.clear();
             }
-            c.insert(key, until);
+            c.insert(key, (until, generation));
         }
         Ok(())
     }
 
-    /// Verify a response (DER) at the server time `now`.
+    /// Verify a response (DER) at the server time `now`, with no deadline.
     pub fn verify(&self, response: &[u8], now: SystemTime) -> Verification {
+        self.verify_until(response, now, None)
+    }
+
+    /// Verify a response (DER) at the server time `now`, and commit what
+    /// it changes only if `deadline` has not passed by then (otherwise
+    /// the answer is [`Reason::TimedOut`] and nothing changed).
+    ///
+    /// Nothing changes unless the response verifies in full for its
+    /// challenge: a forged, misdirected, tampered, stale or replayed
+    /// response leaves the code usable by its holder, the package and the
+    /// page as they were. A verified response is committed with one
+    /// [`QrStore::settle`]. The same response sent again gets the verdict
+    /// it got the first time ([`Verification::repeat`]) and is not
+    /// charged again; another response for a used code is
+    /// [`Reason::AlreadyUsed`].
+    pub fn verify_until(
+        &self,
+        response: &[u8],
+        now: SystemTime,
+        deadline: Option<std::time::Instant>,
+    ) -> Verification {
         let resp = match Response::from_der(response) {
             Ok(r) => r,
             Err(e) => return Verification::refuse(Reason::Malformed, e.to_string(), None),
         };
         let st = &resp.statement;
         let tid = &st.transaction_id;
+        let refuse = |reason: Reason, detail: &str| Verification::refuse(reason, detail, Some(tid));
         if st.platform_code != self.config.platform_code {
-            return Verification::refuse(
+            return refuse(
                 Reason::WrongPlatform,
-                format!("response for {}", st.platform_code),
-                Some(tid),
+                &format!("response for {}", st.platform_code),
             );
         }
-        let pending = match self.store.consume(tid, now) {
-            Ok(Consumed::Pending(p)) => p,
-            Ok(Consumed::AlreadyUsed) => {
-                return Verification::refuse(
-                    Reason::AlreadyUsed,
-                    "this QR code was already used",
-                    Some(tid),
-                );
+        let response_hash = sm3(response);
+        let pending = match self.store.lookup(tid) {
+            Ok(Lookup::Pending(p)) => p,
+            Ok(Lookup::Settled(v)) => return self.repeated(&resp, &v, response_hash),
+            Ok(Lookup::Expired) => return refuse(Reason::Expired, "the QR code expired"),
+            Ok(Lookup::Unknown) => {
+                return refuse(Reason::UnknownTransaction, "no such QR code was issued");
             }
-            Ok(Consumed::Unknown) => {
-                return Verification::refuse(
-                    Reason::UnknownTransaction,
-                    "no such QR code was issued",
-                    Some(tid),
-                );
-            }
-            Err(e) => {
-                return Verification::refuse(Reason::StoreUnavailable, e.to_string(), Some(tid));
-            }
+            Err(e) => return refuse(Reason::StoreUnavailable, &e.to_string()),
+        };
+        let (cert, outcome) = match self.check(&pending, &resp, now) {
+            Ok(v) => v,
+            Err((reason, detail)) => return refuse(reason, &detail),
         };
         let ch = &pending.challenge;
-        if st.action != ch.action {
-            return Verification::refuse(
-                Reason::WrongAction,
-                format!("issued {}, answered {}", ch.action.name(), st.action.name()),
-                Some(tid),
-            );
-        }
-        if st.digest != ch.digest {
-            return Verification::refuse(
-                Reason::WrongDigest,
-                "the digest is not the one issued",
-                Some(tid),
-            );
-        }
-        if st.nonce != ch.nonce {
-            return Verification::refuse(
-                Reason::WrongNonce,
-                "the nonce is not the one issued",
-                Some(tid),
-            );
-        }
-        if ch.is_expired(now) {
-            return Verification::refuse(Reason::Expired, "the QR code expired", Some(tid));
-        }
-        if st.display_hash != sm3(display_text(ch, &self.config.platform_name).as_bytes()) {
-            return Verification::refuse(
-                Reason::Misdirected,
-                "the phone did not display this platform's request",
-                Some(tid),
-            );
-        }
-        let cert = match Certificate::from_der(&resp.certificate) {
-            Ok(c) => c,
-            Err(e) => {
-                return Verification::refuse(
-                    Reason::Malformed,
-                    format!("certificate: {e}"),
-                    Some(tid),
-                );
-            }
-        };
-        if cert.serial() != st.cert_serial.as_slice() {
-            return Verification::refuse(
-                Reason::BadSignature,
-                "the statement names another certificate",
-                Some(tid),
-            );
-        }
-        if let Err((reason, detail)) = self.check_chain(&cert, now) {
-            return Verification::refuse(reason, detail, Some(tid));
-        }
-        match cert.key_usage() {
-            Ok(Some(ku)) if !(ku.digital_signature || ku.non_repudiation) => {
-                return Verification::refuse(
-                    Reason::WrongKeyUsage,
-                    format!("keyUsage {} may not sign", ku.names().join(",")),
-                    Some(tid),
-                );
-            }
-            Err(e) => return Verification::refuse(Reason::Malformed, e.to_string(), Some(tid)),
-            _ => {}
-        }
-        let sig = match Signature::from_der(&resp.signature) {
-            Ok(s) => s,
-            Err(e) => return Verification::refuse(Reason::BadSignature, e.to_string(), Some(tid)),
-        };
-        if self
-            .keys
-            .verify(
-                cert.public_key(),
-                DEFAULT_USER_ID,
-                &resp.statement_raw,
-                &sig,
-            )
-            .is_err()
-        {
-            return Verification::refuse(
-                Reason::BadSignature,
-                "the statement's signature does not verify",
-                Some(tid),
-            );
-        }
-        if st.payload_hash != sm3(resp.payload.as_deref().unwrap_or_default()) {
-            return Verification::refuse(
-                Reason::BadSignature,
-                "the payload is not the one signed",
-                Some(tid),
-            );
-        }
-        let outcome = match self.check_payload(&pending, &resp, &cert, now) {
-            Ok(o) => o,
-            Err(detail) => return Verification::refuse(Reason::BadPayload, detail, Some(tid)),
-        };
-        let key = self.quota_key(&cert, ch.action);
-        let remaining = match self.store.charge(&key, tid) {
-            Ok(Ok(Charge::Charged { remaining } | Charge::AlreadyCharged { remaining })) => {
-                remaining
-            }
-            Ok(Err(ChargeRefused::NotOpened)) => {
-                return Verification::refuse(
-                    Reason::QuotaNotOpened,
-                    format!(
-                        "no {} package on {} for {}: open one (buy a package) first",
-                        key.institution, key.platform, key.holder
-                    ),
-                    Some(tid),
-                );
-            }
-            Ok(Err(ChargeRefused::Exhausted)) => {
-                return Verification::refuse(
-                    Reason::QuotaExhausted,
-                    format!("the {} package is used up", key.institution),
-                    Some(tid),
-                );
-            }
-            Err(e) => {
-                return Verification::refuse(Reason::StoreUnavailable, e.to_string(), Some(tid));
-            }
-        };
+        let quota = self.quota_key(&cert, ch.action);
         let record = ScanRecord {
             time: now,
             action: ch.action,
             platform_code: self.config.platform_code.clone(),
             platform_name: self.config.platform_name.clone(),
             certificate_name: cert.common_name().unwrap_or_default(),
-            holder: key.holder.clone(),
+            holder: quota.holder.clone(),
             certificate_serial: cert.serial_hex(),
             transaction: ch.transaction_hex(),
             member: st.member.clone(),
@@ -1264,19 +720,153 @@ impl<S: QrStore> Verifier<S> {
             kind: "qr_authorisation".into(),
             detail: record.log_line(),
         };
-        // The charge stands even if the report or log cannot be written.
-        let detail = match self.store.record(record).and_then(|()| self.store.log(log)) {
-            Ok(()) => String::new(),
-            Err(e) => format!("scan record or log not written: {e}"),
+        let document_key = match &outcome {
+            Outcome::DocumentKey(k) => Some(k.clone()),
+            _ => None,
         };
-        Verification {
-            reason: Reason::Ok,
-            detail,
-            transaction: Some(ch.transaction_hex()),
-            certificate: Some(cert),
-            remaining: Some(remaining),
-            outcome: Some(outcome),
+        let settlement = Settlement {
+            transaction: *tid,
+            response_hash,
+            quota: quota.clone(),
+            detail: page_detail(&cert, st, &outcome).to_string(),
+            record,
+            log,
+            document_key,
+        };
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return refuse(
+                Reason::TimedOut,
+                "the answer was not committed in time; nothing changed: send the same response again",
+            );
         }
+        match self.store.settle(settlement) {
+            Ok(Settled::Now(v)) => {
+                let mut out = Verification::from_verdict(&v, &quota, tid);
+                if v.reason == Reason::Ok {
+                    out.certificate = Some(cert);
+                    out.outcome = Some(outcome);
+                }
+                out
+            }
+            Ok(Settled::Before(v)) => self.repeated(&resp, &v, response_hash),
+            Ok(Settled::Unknown) => {
+                refuse(Reason::UnknownTransaction, "no such QR code was issued")
+            }
+            Err(e) => refuse(
+                Reason::StoreUnavailable,
+                &format!("{e}; the same response may be sent again"),
+            ),
+        }
+    }
+
+    /// The answer for a code used before: its verdict again when `resp` is
+    /// the very response that used it, else a replay.
+    fn repeated(&self, resp: &Response, v: &StoredVerdict, hash: [u8; 32]) -> Verification {
+        let tid = &resp.statement.transaction_id;
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            &v.response_hash[..],
+            &hash[..],
+        )) {
+            return Verification::refuse(
+                Reason::AlreadyUsed,
+                "this QR code was already used",
+                Some(tid),
+            );
+        }
+        // The same bytes were verified when they used the code: the
+        // certificate they carry is the one that verified.
+        let cert = Certificate::from_der(&resp.certificate).ok();
+        let quota = cert.as_ref().map(|c| {
+            let action = resp.statement.action;
+            self.quota_key(c, action)
+        });
+        let mut out = match &quota {
+            Some(q) => Verification::from_verdict(v, q, tid),
+            None => Verification::refuse(v.reason, "", Some(tid)),
+        };
+        out.repeat = true;
+        if v.reason == Reason::Ok {
+            out.certificate = cert;
+        }
+        out
+    }
+
+    /// Every check of a response against its pending transaction, in the
+    /// order of the module documentation; the signer's certificate and
+    /// what the action hands over, or why not. Changes nothing.
+    fn check(
+        &self,
+        pending: &PendingTransaction,
+        resp: &Response,
+        now: SystemTime,
+    ) -> std::result::Result<(Certificate, Outcome), (Reason, String)> {
+        let st = &resp.statement;
+        let ch = &pending.challenge;
+        let fail = |reason: Reason, detail: &str| Err((reason, detail.to_string()));
+        if st.action != ch.action {
+            return fail(
+                Reason::WrongAction,
+                &format!("issued {}, answered {}", ch.action.name(), st.action.name()),
+            );
+        }
+        if st.digest != ch.digest {
+            return fail(Reason::WrongDigest, "the digest is not the one issued");
+        }
+        if st.nonce != ch.nonce {
+            return fail(Reason::WrongNonce, "the nonce is not the one issued");
+        }
+        if ch.is_expired(now) {
+            return fail(Reason::Expired, "the QR code expired");
+        }
+        if st.display_hash != sm3(display_text(ch, &self.config.platform_name).as_bytes()) {
+            return fail(
+                Reason::Misdirected,
+                "the phone did not display this platform's request",
+            );
+        }
+        let cert = Certificate::from_der(&resp.certificate)
+            .map_err(|e| (Reason::Malformed, format!("certificate: {e}")))?;
+        if cert.serial() != st.cert_serial.as_slice() {
+            return fail(
+                Reason::BadSignature,
+                "the statement names another certificate",
+            );
+        }
+        self.check_chain(&cert, now)?;
+        match cert.key_usage() {
+            Ok(Some(ku)) if !(ku.digital_signature || ku.non_repudiation) => {
+                return fail(
+                    Reason::WrongKeyUsage,
+                    &format!("keyUsage {} may not sign", ku.names().join(",")),
+                );
+            }
+            Err(e) => return fail(Reason::Malformed, &e.to_string()),
+            _ => {}
+        }
+        let sig = Signature::from_der(&resp.signature)
+            .map_err(|e| (Reason::BadSignature, e.to_string()))?;
+        if self
+            .keys
+            .verify(
+                cert.public_key(),
+                DEFAULT_USER_ID,
+                &resp.statement_raw,
+                &sig,
+            )
+            .is_err()
+        {
+            return fail(
+                Reason::BadSignature,
+                "the statement's signature does not verify",
+            );
+        }
+        if st.payload_hash != sm3(resp.payload.as_deref().unwrap_or_default()) {
+            return fail(Reason::BadSignature, "the payload is not the one signed");
+        }
+        let outcome = self
+            .check_payload(pending, resp, &cert, now)
+            .map_err(|detail| (Reason::BadPayload, detail))?;
+        Ok((cert, outcome))
     }
 
     fn check_payload(

@@ -58,6 +58,24 @@ pub fn request(
     body: Option<(&str, &[u8])>,
     timeout: Duration,
 ) -> Result<HttpResponse> {
+    send(method, url, &[], body, timeout)
+}
+
+/// Send one request with extra headers (name, value; neither may hold a
+/// line break).
+pub fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, &[u8])>,
+    timeout: Duration,
+) -> Result<HttpResponse> {
+    if headers
+        .iter()
+        .any(|(k, v)| k.contains(['\r', '\n', ':']) || v.contains(['\r', '\n']))
+    {
+        return Err(Error::param("HTTP header", "no line breaks"));
+    }
     let (host, path) = split_url(url)?;
     let io = |e: std::io::Error| Error::param("HTTP", format!("{method} {url}: {e}"));
     let addr = host
@@ -71,6 +89,9 @@ pub fn request(
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nAccept: application/json\r\n"
     );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
     if let Some((ctype, data)) = body {
         head.push_str(&format!(
             "Content-Type: {ctype}\r\nContent-Length: {}\r\n",
@@ -207,6 +228,31 @@ pub fn get(url: &str, timeout: Duration) -> Result<HttpResponse> {
 pub fn post_json(url: &str, body: &serde_json::Value, timeout: Duration) -> Result<HttpResponse> {
     let data = serde_json::to_vec(body).map_err(|e| Error::param("JSON body", e.to_string()))?;
     request("POST", url, Some(("application/json", &data)), timeout)
+}
+
+/// `POST url` with a JSON body, as the platform: `api_key` as a bearer
+/// token.
+pub fn post_json_as(
+    url: &str,
+    api_key: &str,
+    body: &serde_json::Value,
+    timeout: Duration,
+) -> Result<HttpResponse> {
+    let data = serde_json::to_vec(body).map_err(|e| Error::param("JSON body", e.to_string()))?;
+    let auth = format!("Bearer {api_key}");
+    send(
+        "POST",
+        url,
+        &[("Authorization", &auth)],
+        Some(("application/json", &data)),
+        timeout,
+    )
+}
+
+/// `GET url` as the platform: `api_key` as a bearer token.
+pub fn get_as(url: &str, api_key: &str, timeout: Duration) -> Result<HttpResponse> {
+    let auth = format!("Bearer {api_key}");
+    send("GET", url, &[("Authorization", &auth)], None, timeout)
 }
 
 #[cfg(test)]

@@ -47,8 +47,12 @@ pub struct LoadReport {
     pub ratio: f64,
     /// Uses charged (must equal `requests`).
     pub charged: u64,
-    /// Replays submitted after the run and refused (must equal the number sent).
+    /// Replays (another response for a used code) submitted after the run
+    /// and refused (must equal the number sent).
     pub replays_refused: usize,
+    /// The same responses sent again (a client's retry) that got their
+    /// verdict again, uncharged (must equal the number sent).
+    pub retries_same_verdict: usize,
     /// Requests that failed or were refused (must be 0).
     pub errors: usize,
 }
@@ -109,14 +113,28 @@ pub fn run(
         institution: "ca",
     };
     let opening = (requests as u64) * 2 + 10;
-    let backend = http_store.describe();
+    let backend = if matches!(http_store, AnyStore::Memory(_)) {
+        "memory"
+    } else {
+        "postgres"
+    }
+    .to_string();
+    let (api_key, entry) = crate::serve::guard::new_api_key("load", &mut rng);
+    let entry: crate::serve::guard::ApiKeyConfig =
+        serde_json::from_str(&entry).map_err(|e| Error::param("api key", e.to_string()))?;
+    let mut verifier = pki.config(&host);
+    verifier.max_pending = requests + 10;
     let loaded = Loaded {
-        verifier: pki.config(&host),
+        verifier,
         platform_cert: pki.platform_cert().clone(),
         quotas: Vec::new(),
         request_timeout: Duration::from_secs(30),
         crl_files: Vec::new(),
         crl_refresh: None,
+        api_keys: crate::serve::guard::ApiKeys::from_config(&[entry])?,
+        cors: Default::default(),
+        issue_per_minute: 0,
+        login_codes_per_minute: 0,
     };
     let service = Arc::new(Service::new(loaded, http_store)?);
     service.verifier().store().set_quota(&quota, opening)?;
@@ -129,8 +147,13 @@ pub fn run(
         (0..requests).map(|_| std::sync::Mutex::new(None)).collect();
     let errors = AtomicUsize::new(0);
     let issue_time = parallel(requests, concurrency, |i| {
-        match client::post_json(&format!("{base}/v1/qr"), &json!({"action": "login"}), t)
-            .and_then(|r| r.json())
+        match client::post_json_as(
+            &format!("{base}/v1/qr"),
+            &api_key,
+            &json!({"action": "login"}),
+            t,
+        )
+        .and_then(|r| r.json())
         {
             Ok(v) => {
                 let tid = v["transaction"].as_str().unwrap_or_default().to_string();
@@ -177,21 +200,39 @@ pub fn run(
     });
     let left = service.verifier().store().quota(&quota)?.unwrap_or(0);
     let charged = opening - left;
-    // Replays (a sample of up to 500): all refused, nothing charged.
+    // Replays (a sample of up to 500): another response for a used code
+    // is refused (1004); the same response again (a client's retry) gets
+    // its verdict again; neither is charged.
     let replays = requests.min(500);
+    let mut others = Vec::with_capacity(replays);
+    for slot in codes.iter().take(replays) {
+        let text = slot
+            .lock()
+            .ok()
+            .and_then(|s| s.clone())
+            .map(|(_, text)| text)
+            .unwrap_or_default();
+        others.push(Base64::encode_string(&pki.answer(&text, &mut rng)?));
+    }
     let refused = AtomicUsize::new(0);
+    let retried = AtomicUsize::new(0);
     parallel(replays, concurrency, |i| {
-        let (tid, b64) = &answers[i];
-        let code = client::post_json(
-            &format!("{base}/v1/qr/{tid}/response"),
-            &json!({"response": b64}),
-            t,
-        )
-        .and_then(|r| r.json())
-        .map(|v| v["data"]["reasonCode"].as_i64().unwrap_or(0))
-        .unwrap_or(0);
-        if code == 1004 {
+        let (tid, same) = &answers[i];
+        let code = |b64: &str| {
+            client::post_json(
+                &format!("{base}/v1/qr/{tid}/response"),
+                &json!({"response": b64}),
+                t,
+            )
+            .and_then(|r| r.json())
+            .map(|v| v["data"]["reasonCode"].as_i64().unwrap_or(-1))
+            .unwrap_or(-1)
+        };
+        if code(&others[i]) == 1004 {
             refused.fetch_add(1, Ordering::Relaxed);
+        }
+        if code(same) == 0 {
+            retried.fetch_add(1, Ordering::Relaxed);
         }
     });
     let after_replays = service.verifier().store().quota(&quota)?.unwrap_or(0);
@@ -237,6 +278,7 @@ pub fn run(
         ratio: (verify_per_s / in_process_per_s * 1000.0).round() / 1000.0,
         charged,
         replays_refused: refused.into_inner(),
+        retries_same_verdict: retried.into_inner(),
         errors: errors + local_errors.into_inner(),
     })
 }

@@ -8,10 +8,12 @@
 //! Feature `serve`.
 
 pub mod client;
+pub mod guard;
 pub mod load;
 mod server;
 
 pub use server::{
-    DEFAULT_REQUEST_TIMEOUT, Loaded, MAX_BODY_BYTES, OPENAPI, QuotaConfig, Running, Service,
-    ServiceConfig, router, routes, serve, shutdown_signal, spawn,
+    Access, DEFAULT_REQUEST_TIMEOUT, Loaded, MAX_BODY_BYTES, OPENAPI, PAGE_SECRET_HEADER,
+    QuotaConfig, Route, Running, Service, ServiceConfig, router, routes, serve, shutdown_signal,
+    spawn,
 };

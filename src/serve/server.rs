@@ -19,13 +19,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
+use super::guard::{self, ApiKeyConfig, ApiKeys, Cors, RateLimiter};
 use crate::cert::chain::{VerifyOptions, verify_chain};
 use crate::cert::{Certificate, Crl, IntendedUse};
 use crate::crypto::{DEFAULT_USER_ID, PrivateKey, PublicKey, Signature};
 use crate::error::{Error, Result};
 use crate::qr::{
-    Action, KeyTaken, Outcome, PageStage, PageStatus, QrStore, QuotaKey, Request as QrRequest,
-    Verification, Verifier, VerifierConfig, holder_of,
+    Action, KeyTaken, PageStage, PageStatus, QrStore, QuotaKey, Request as QrRequest, Verifier,
+    VerifierConfig,
 };
 use crate::seal::{Seal, SealSignature, SealVerifyOptions, verify_seal, verify_signature};
 use crate::store::AnyStore;
@@ -97,6 +98,28 @@ pub struct ServiceConfig {
     /// Request timeout in seconds (default 10).
     #[serde(default)]
     pub request_timeout_secs: Option<u64>,
+    /// The platform's API keys (their SM3; `yzt serve key` makes one):
+    /// every platform-side route needs one of them as a bearer token.
+    #[serde(default)]
+    pub api_keys: Vec<ApiKeyConfig>,
+    /// Web origins, besides the service's own, whose pages may call it
+    /// from a browser (CORS); none by default.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+    /// Codes a platform key may issue a minute (default 600; 0: no limit).
+    #[serde(default)]
+    pub issue_per_minute: Option<u32>,
+    /// Login codes the public login page may get a minute per client
+    /// address (default 20; 0: no limit).
+    #[serde(default)]
+    pub login_codes_per_minute: Option<u32>,
+    /// Unexpired codes that may wait for an answer at once (default 10000).
+    #[serde(default)]
+    pub max_pending: Option<usize>,
+    /// Largest message of a `msg_sign` code, in bytes (default 4096, at
+    /// most 65536).
+    #[serde(default)]
+    pub max_message_bytes: Option<usize>,
     /// Packages opened at start (memory backend only).
     #[serde(default)]
     pub quotas: Vec<QuotaConfig>,
@@ -137,6 +160,14 @@ pub struct Loaded {
     pub crl_files: Vec<PathBuf>,
     /// How often to look at them (`None`: never).
     pub crl_refresh: Option<Duration>,
+    /// The accepted API keys.
+    pub api_keys: ApiKeys,
+    /// The CORS policy.
+    pub cors: Cors,
+    /// Codes per minute per API key.
+    pub issue_per_minute: u32,
+    /// Login codes per minute per client address.
+    pub login_codes_per_minute: u32,
 }
 
 impl Loaded {
@@ -227,6 +258,18 @@ impl ServiceConfig {
                 return Err(Error::param("quotas", "institution is `ca` or `seal`"));
             }
         }
+        if let Some(n) = self.max_pending {
+            if n == 0 || n > 10_000_000 {
+                return Err(Error::param("max_pending", "1 to 10000000"));
+            }
+            verifier.max_pending = n;
+        }
+        if let Some(n) = self.max_message_bytes {
+            if n == 0 || n > crate::qr::MAX_MESSAGE {
+                return Err(Error::param("max_message_bytes", "1 to 65536"));
+            }
+            verifier.max_message = n;
+        }
         Ok(Loaded {
             verifier,
             platform_cert,
@@ -234,6 +277,10 @@ impl ServiceConfig {
             request_timeout,
             crl_files,
             crl_refresh,
+            api_keys: ApiKeys::from_config(&self.api_keys)?,
+            cors: Cors::new(&self.cors_origins)?,
+            issue_per_minute: self.issue_per_minute.unwrap_or(600),
+            login_codes_per_minute: self.login_codes_per_minute.unwrap_or(20),
         })
     }
 }
@@ -251,6 +298,12 @@ pub struct Service {
     crl_refresh: Option<Duration>,
     /// The CRL files' modification times when last read.
     crl_seen: Mutex<Vec<Option<SystemTime>>>,
+    api_keys: ApiKeys,
+    cors: Cors,
+    /// Codes issued per API key.
+    per_key: RateLimiter,
+    /// Login codes issued per client address.
+    per_address: RateLimiter,
 }
 
 type Shared = Arc<Service>;
@@ -264,7 +317,13 @@ fn unix(t: SystemTime) -> u64 {
 impl Service {
     /// A service over `store` (opened by the caller: `AnyStore::open`).
     pub fn new(loaded: Loaded, store: AnyStore) -> Result<Self> {
-        let backend = store.describe();
+        // what /healthz tells anyone: the kind, never where
+        let backend = match &store {
+            AnyStore::Memory(_) => "memory",
+            #[allow(unreachable_patterns)]
+            _ => "postgres",
+        }
+        .to_string();
         let memory = matches!(store, AnyStore::Memory(_));
         let crl_seen = modified(&loaded.crl_files);
         let verifier = Verifier::new(loaded.verifier, store)?;
@@ -298,6 +357,16 @@ impl Service {
             crl_files: loaded.crl_files,
             crl_refresh: loaded.crl_refresh,
             crl_seen: Mutex::new(crl_seen),
+            api_keys: loaded.api_keys,
+            cors: loaded.cors,
+            per_key: RateLimiter::new(
+                loaded.issue_per_minute,
+                loaded.issue_per_minute.clamp(1, 60),
+            ),
+            per_address: RateLimiter::new(
+                loaded.login_codes_per_minute,
+                loaded.login_codes_per_minute.clamp(1, 5),
+            ),
         })
     }
 
@@ -338,33 +407,64 @@ struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// What went wrong inside, for the server's log only.
+    internal: Option<String>,
 }
+
+/// What went wrong inside a request, carried from the handler to the log
+/// line in the response's extensions (never in its body).
+#[derive(Debug, Clone)]
+struct Internal(String);
+
+/// The client's address as the listener saw it.
+#[derive(Debug, Clone)]
+struct ClientAddr(String);
+
+/// The id of the API key that authorised a request.
+#[derive(Debug, Clone)]
+struct KeyId(String);
 
 impl ApiError {
     fn bad(message: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            code: "bad_request",
-            message: message.into(),
-        }
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
             message: message.into(),
+            internal: None,
+        }
+    }
+
+    /// A failure inside the service: the caller is told `message`, the
+    /// log gets `internal`.
+    fn internal(status: StatusCode, code: &'static str, message: &str, internal: String) -> Self {
+        Self {
+            internal: Some(internal),
+            ..Self::new(status, code, message)
         }
     }
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        let (status, code) = match &e {
-            Error::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
-            Error::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
-            _ => (StatusCode::BAD_REQUEST, "bad_request"),
-        };
-        Self::new(status, code, e.to_string())
+        match &e {
+            Error::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
+            Error::LimitReached { .. } => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "limit_reached",
+                e.to_string(),
+            ),
+            // Inside the service: the caller learns that, and the log the rest.
+            Error::Store(_) | Error::Conflict { .. } => Self::internal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the store is unavailable; nothing was changed: try again",
+                e.to_string(),
+            ),
+            _ => Self::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()),
+        }
     }
 }
 
@@ -375,7 +475,11 @@ fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        error_body(self.status, self.code, &self.message)
+        let mut r = error_body(self.status, self.code, &self.message);
+        if let Some(i) = self.internal {
+            r.extensions_mut().insert(Internal(i));
+        }
+        r
     }
 }
 
@@ -468,98 +572,213 @@ fn tid_in(text: &str) -> std::result::Result<[u8; 16], ApiError> {
         })
 }
 
-/// Run blocking work (verification, the store) off the async workers.
+/// Run blocking work (verification, the store) off the async workers. A
+/// panic in it is an internal error whose text goes to the log only.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> std::result::Result<T, ApiError> + Send + 'static,
 ) -> std::result::Result<T, ApiError> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {
-        ApiError::new(
+        let why = match e.try_into_panic() {
+            Ok(p) => p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".into()),
+            Err(e) => e.to_string(),
+        };
+        ApiError::internal(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
-            format!("worker failed: {e}"),
+            "the service failed on this request",
+            format!("worker failed: {why}"),
         )
     })?
 }
 
 // ---- handlers ------------------------------------------------------------------
 
-async fn issue(State(s): State<Shared>, body: Bytes) -> ApiResult {
-    let m = parse_body(&body)?;
+/// The challenge a request body asks for: action and its data.
+struct IssueRequest {
+    action: Action,
+    digest: Option<[u8; 32]>,
+    data: Option<Vec<u8>>,
+}
+
+fn issue_request(body: &Bytes) -> std::result::Result<IssueRequest, ApiError> {
+    let m = parse_body(body)?;
     let action: Action = req_str(&m, "action")?
         .parse()
         .map_err(|e: Error| ApiError::bad(format!("action: {e}")))?;
-    let digest = |m: &serde_json::Map<String, Value>| -> std::result::Result<[u8; 32], ApiError> {
-        let hex = req_str(m, "digest")?;
-        crate::hex::decode(hex)
-            .ok()
-            .and_then(|d| <[u8; 32]>::try_from(d.as_slice()).ok())
-            .ok_or_else(|| ApiError::bad("digest: 64 hex digits (SM3) expected"))
+    let digest = match action {
+        Action::Seal | Action::FileSign => Some(
+            crate::hex::decode(req_str(&m, "digest")?)
+                .ok()
+                .and_then(|d| <[u8; 32]>::try_from(d.as_slice()).ok())
+                .ok_or_else(|| ApiError::bad("digest: 64 hex digits (SM3) expected"))?,
+        ),
+        _ => None,
     };
-    let data: Option<Vec<u8>> = match action {
+    let data = match action {
         Action::Decrypt => Some(b64("envelope", req_str(&m, "envelope")?)?),
         Action::MsgSign => Some(b64("message", req_str(&m, "message")?)?),
         _ => None,
     };
-    let dg = match action {
-        Action::Seal | Action::FileSign => Some(digest(&m)?),
-        _ => None,
-    };
-    let s2 = Arc::clone(&s);
-    let (challenge, svg) = blocking(move || {
-        let request = match action {
+    Ok(IssueRequest {
+        action,
+        digest,
+        data,
+    })
+}
+
+/// Issue a challenge (for the browser holding `viewer`, if any) and its
+/// SVG, off the async workers.
+async fn issue_code(
+    s: &Shared,
+    r: IssueRequest,
+    viewer: Option<[u8; 32]>,
+) -> std::result::Result<(crate::qr::Challenge, String), ApiError> {
+    let s = Arc::clone(s);
+    blocking(move || {
+        let digest = r.digest.unwrap_or_default();
+        let data = r.data.as_deref().unwrap_or_default();
+        let request = match r.action {
             Action::Login => QrRequest::Login,
             Action::Encrypt => QrRequest::Encrypt,
-            Action::Seal => QrRequest::Seal {
-                digest: dg.unwrap_or_default(),
-            },
-            Action::FileSign => QrRequest::FileSign {
-                digest: dg.unwrap_or_default(),
-            },
-            Action::Decrypt => QrRequest::Decrypt {
-                envelope: data.as_deref().unwrap_or_default(),
-            },
-            Action::MsgSign => QrRequest::MsgSign {
-                message: data.as_deref().unwrap_or_default(),
-            },
+            Action::Seal => QrRequest::Seal { digest },
+            Action::FileSign => QrRequest::FileSign { digest },
+            Action::Decrypt => QrRequest::Decrypt { envelope: data },
+            Action::MsgSign => QrRequest::MsgSign { message: data },
         };
-        let c = s2
+        let c = s
             .verifier
-            .issue(request, SystemTime::now(), &mut rand::rng())?;
+            .issue_for(request, viewer, SystemTime::now(), &mut rand::rng())?;
         let svg = c.to_svg()?;
         Ok((c, svg))
     })
-    .await?;
+    .await
+}
+
+fn code_json(challenge: &crate::qr::Challenge, svg: String) -> Value {
     let tid = challenge.transaction_hex();
-    let body = json!({
+    json!({
         "transaction": tid,
-        "action": action.name(),
+        "action": challenge.action.name(),
         "text": challenge.to_text(),
         "svg": svg,
         "issued_at": challenge.issued_at,
         "expires_at": challenge.expires_at,
         "callback": format!("http://{}/v1/qr/{tid}/response", challenge.callback_host),
-    });
-    Ok(raw_json(StatusCode::CREATED, body.to_string()))
+    })
 }
 
-fn status_json(tid: &str, page: &PageStatus, now: u64) -> Value {
-    let state = match page.stage {
+fn too_many(what: &str, retry_after: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("{what}: too many requests; try again in {retry_after} s"),
+    )
+}
+
+/// `POST /v1/qr` (platform): a challenge for any action.
+async fn issue(
+    State(s): State<Shared>,
+    axum::Extension(KeyId(key)): axum::Extension<KeyId>,
+    body: Bytes,
+) -> ApiResult {
+    let r = issue_request(&body)?;
+    s.per_key
+        .take(&key, Instant::now())
+        .map_err(|after| too_many("issuing codes with this key", after))?;
+    let (challenge, svg) = issue_code(&s, r, None).await?;
+    Ok(raw_json(
+        StatusCode::CREATED,
+        code_json(&challenge, svg).to_string(),
+    ))
+}
+
+/// `POST /v1/login` (public): a login code for the login page, with the
+/// secret that alone may read its status.
+async fn login_code(
+    State(s): State<Shared>,
+    axum::Extension(ClientAddr(addr)): axum::Extension<ClientAddr>,
+) -> ApiResult {
+    s.per_address
+        .take(&addr, Instant::now())
+        .map_err(|after| too_many("login codes from this address", after))?;
+    let (secret, kept) = guard::new_page_secret(&mut rand::rng());
+    let r = IssueRequest {
+        action: Action::Login,
+        digest: None,
+        data: None,
+    };
+    let (challenge, svg) = issue_code(&s, r, Some(kept)).await?;
+    let mut v = code_json(&challenge, svg);
+    v["page_secret"] = Value::String(secret);
+    Ok(raw_json(StatusCode::CREATED, v.to_string()))
+}
+
+/// The state a page is in at `now`.
+fn state_name(page: &PageStatus, now: u64) -> &'static str {
+    match page.stage {
         PageStage::Pending | PageStage::Scanned if now >= page.expires_at => "expired",
         PageStage::Pending => "pending",
         PageStage::Scanned => "scanned",
         PageStage::Authorised => "authorised",
         PageStage::Refused => "refused",
-    };
+    }
+}
+
+fn refusal_json(reason: crate::qr::Reason) -> Value {
+    json!({"code": reason.code(), "reason": reason.name()})
+}
+
+/// The platform's view of a code: everything the verdict handed over.
+fn status_json(tid: &str, page: &PageStatus, now: u64) -> Value {
     let mut v = json!({
         "transaction": tid,
         "action": page.action.name(),
-        "state": state,
+        "state": state_name(page, now),
         "issued_at": page.issued_at,
         "expires_at": page.expires_at,
     });
-    // the detail was written by `settle` below, as a JSON object
+    // the detail was written by the verifier, as a JSON object
     if let (Value::Object(o), Ok(Value::Object(d))) = (&mut v, serde_json::from_str(&page.detail)) {
         o.extend(d);
+    }
+    if let Some(n) = page.remaining {
+        if let Some(identity) = v.get_mut("identity") {
+            identity["remaining"] = json!(n);
+        }
+    }
+    if let Some(r) = page.refusal {
+        v["refusal"] = refusal_json(r);
+    }
+    v
+}
+
+/// The login page's view of its code: the state and, once authorised,
+/// who, masked (欧*, 138****0000; no ID number, no subject).
+fn page_json(tid: &str, page: &PageStatus, now: u64) -> Value {
+    let mut v = json!({
+        "transaction": tid,
+        "action": page.action.name(),
+        "state": state_name(page, now),
+        "expires_at": page.expires_at,
+    });
+    if page.stage == PageStage::Authorised {
+        let d: Value = serde_json::from_str(&page.detail).unwrap_or(Value::Null);
+        let id = &d["identity"];
+        let text = |k: &str| id[k].as_str().unwrap_or_default().to_string();
+        v["identity"] = json!({
+            "name": guard::mask_name(&text("name")),
+            "member": guard::mask_account(&text("member")),
+            "enterprise": id["enterprise"],
+            "enterprise_name": id["enterprise_name"],
+            "certificate_serial": id["certificate_serial"],
+        });
+    }
+    if let Some(r) = page.refusal {
+        v["refusal"] = refusal_json(r);
     }
     v
 }
@@ -583,6 +802,7 @@ async fn on_store<T: Send + 'static>(
     blocking(move || f(s.verifier.store()).map_err(ApiError::from)).await
 }
 
+/// `GET /v1/qr/{tid}` (platform).
 async fn status(State(s): State<Shared>, UrlPath(tid): UrlPath<String>) -> ApiResult {
     let id = tid_in(&tid)?;
     let page = on_store(&s, move |store| store.page(&id)).await?;
@@ -594,52 +814,62 @@ async fn status(State(s): State<Shared>, UrlPath(tid): UrlPath<String>) -> ApiRe
     )))
 }
 
+/// `GET /v1/login/{tid}` (the page that asked for the code).
+async fn login_status(
+    State(s): State<Shared>,
+    UrlPath(tid): UrlPath<String>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult {
+    let id = tid_in(&tid)?;
+    let presented = headers
+        .get(PAGE_SECRET_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let page = on_store(&s, move |store| store.page(&id)).await?;
+    let page = page.ok_or_else(|| no_such_code(&tid))?;
+    let allowed = page
+        .viewer
+        .as_ref()
+        .is_some_and(|kept| guard::page_secret_matches(&presented, kept));
+    if !allowed {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "page_secret",
+            format!("only the page that asked for {tid} may read it (header {PAGE_SECRET_HEADER})"),
+        ));
+    }
+    Ok(json_response(&page_json(
+        &tid,
+        &page,
+        unix(SystemTime::now()),
+    )))
+}
+
+/// `POST /v1/qr/{tid}/scanned` (the phone): the page may show 已扫码.
+/// Anyone holding the QR text can call it; it changes only that mark and
+/// answers only the state.
 async fn scanned(State(s): State<Shared>, UrlPath(tid): UrlPath<String>) -> ApiResult {
     let id = tid_in(&tid)?;
     let now = unix(SystemTime::now());
     let page = on_store(&s, move |store| store.page_scanned(&id, now)).await?;
     let page = page.ok_or_else(|| no_such_code(&tid))?;
-    Ok(json_response(&status_json(&tid, &page, now)))
+    Ok(json_response(&json!({
+        "transaction": tid,
+        "state": state_name(&page, now),
+        "expires_at": page.expires_at,
+    })))
 }
 
-fn identity_json(v: &Verification, member: &str, enterprise: Option<&str>) -> Value {
-    let cert = v.certificate.as_ref();
-    json!({
-        "name": cert.and_then(Certificate::common_name),
-        "member": member,
-        "enterprise": enterprise,
-        "enterprise_name": enterprise.and(
-            cert.and_then(|c| c.organization().or_else(|| c.common_name())),
-        ),
-        "holder": cert.map(holder_of),
-        "certificate_serial": cert.map(Certificate::serial_hex),
-        "certificate_subject": cert.map(Certificate::subject),
-        "remaining": v.remaining,
-    })
-}
-
-fn outcome_json(o: &Option<Outcome>) -> (Value, Option<Zeroizing<Vec<u8>>>) {
-    let enc = |b: &[u8]| Value::String(Base64::encode_string(b));
-    match o {
-        Some(Outcome::Seal(sig)) => (json!({"seal_signature": enc(&sig.raw)}), None),
-        Some(Outcome::EncryptionCertificate(c)) => {
-            (json!({"encryption_certificate": enc(c.der())}), None)
-        }
-        Some(Outcome::FileSignature(s)) => (json!({"file_signature": enc(s)}), None),
-        Some(Outcome::MessageSignature(s)) => (json!({"message_signature": enc(s)}), None),
-        Some(Outcome::DocumentKey(k)) => (
-            json!({"document_key": "held for POST /v1/decrypt-envelope (once)"}),
-            Some(k.clone()),
-        ),
-        Some(Outcome::Login) | None => (Value::Null, None),
-    }
-}
-
+/// `POST /v1/qr/{tid}/response` (the phone): the verifier decides, and
+/// commits a verified answer at once or not at all before the request's
+/// deadline; the answer says which.
 async fn response(
     State(s): State<Shared>,
     UrlPath(tid): UrlPath<String>,
     body: Bytes,
 ) -> ApiResult {
+    let started = Instant::now();
     let id = tid_in(&tid)?;
     let m = parse_body(&body)?;
     let der = b64("response", req_str(&m, "response")?)?;
@@ -650,10 +880,8 @@ async fn response(
             "response: larger than a response can be",
         ));
     }
-    // A response for another QR code is refused before it is verified,
-    // so it consumes nothing.
-    let statement = crate::qr::Response::from_der(&der).ok();
-    if let Some(r) = &statement {
+    // A response for another QR code is refused before it is verified.
+    if let Ok(r) = crate::qr::Response::from_der(&der) {
         if r.statement.transaction_id != id {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -665,72 +893,142 @@ async fn response(
             ));
         }
     }
+    // Leave room to answer: a commit that cannot start before this
+    // deadline does not start.
+    let deadline = started + s.request_timeout.mul_f32(0.9);
     let s2 = Arc::clone(&s);
-    let verification = blocking(move || Ok(s2.verifier.verify(&der, SystemTime::now()))).await?;
-    if let Some(r) = statement {
-        // The first verdict on a code is final (the store keeps the first
-        // one): a replay refused later does not undo a login, and nothing
-        // accepts a refused code.
-        let (detail, key) = if verification.accepted() {
-            let (outcome, key) = outcome_json(&verification.outcome);
-            let identity = identity_json(
-                &verification,
-                &r.statement.member,
-                r.statement.enterprise.as_deref(),
-            );
-            (json!({"identity": identity, "outcome": outcome}), key)
-        } else {
-            let refusal = json!({
-                "code": verification.reason.code(),
-                "reason": verification.reason.name(),
-                "detail": verification.detail,
-            });
-            (json!({ "refusal": refusal }), None)
-        };
-        let accepted = verification.accepted();
-        on_store(&s, move |store| {
-            store.page_settle(
-                &id,
-                accepted,
-                &detail.to_string(),
-                key.as_deref().map(|k| &k[..]),
-            )
-        })
-        .await?;
+    let mut v = blocking(move || {
+        Ok(s2
+            .verifier
+            .verify_until(&der, SystemTime::now(), Some(deadline)))
+    })
+    .await?;
+    let mut internal = None;
+    let status = match v.reason {
+        crate::qr::Reason::StoreUnavailable => {
+            internal = Some(std::mem::replace(
+                &mut v.detail,
+                "the store is unavailable; nothing was changed: send the same response again"
+                    .into(),
+            ));
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        crate::qr::Reason::TimedOut => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::OK,
+    };
+    let mut r = raw_json(status, v.answer_json());
+    if let Some(i) = internal {
+        r.extensions_mut().insert(Internal(i));
     }
-    Ok(raw_json(StatusCode::OK, verification.answer_json()))
+    Ok(r)
 }
 
+/// `POST /v1/decrypt-envelope` (platform): the document key, once.
 async fn decrypt_envelope(State(s): State<Shared>, body: Bytes) -> ApiResult {
     let m = parse_body(&body)?;
     let tid = req_str(&m, "transaction")?.to_string();
     let id = tid_in(&tid)?;
-    let page = on_store(&s, move |store| store.page(&id)).await?;
-    let page = page.ok_or_else(|| no_such_code(&tid))?;
-    if page.action != Action::Decrypt {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "wrong_action",
-            format!("{tid} is a {} code, not decrypt", page.action.name()),
-        ));
-    }
-    match on_store(&s, move |store| store.page_take_key(&id)).await? {
-        KeyTaken::Key(key) => Ok(json_response(&json!({
+    let taken = on_store(&s, move |store| {
+        let taken = store.page_take_key(&id)?;
+        // only when there is no key: tell a code of another action apart
+        let action = match taken {
+            KeyTaken::Key(_) => None,
+            _ => store.page(&id)?.map(|p| p.action),
+        };
+        Ok((taken, action))
+    })
+    .await?;
+    match taken {
+        (KeyTaken::Key(key), _) => Ok(json_response(&json!({
             "transaction": tid,
             "document_key": Base64::encode_string(&key),
         }))),
-        KeyTaken::Unknown => Err(no_such_code(&tid)),
-        KeyTaken::NotAuthorised(_) => Err(ApiError::new(
+        (_, Some(action)) if action != Action::Decrypt => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "wrong_action",
+            format!("{tid} is a {} code, not decrypt", action.name()),
+        )),
+        (KeyTaken::Unknown, _) => Err(no_such_code(&tid)),
+        (KeyTaken::NotAuthorised(_), _) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "not_authorised",
             format!("{tid} has not been authorised"),
         )),
-        KeyTaken::Gone => Err(ApiError::new(
+        (KeyTaken::Gone, _) => Err(ApiError::new(
             StatusCode::GONE,
             "already_taken",
             "the document key was handed over before; it is kept only until then",
         )),
     }
+}
+
+fn institution(text: &str) -> std::result::Result<&'static str, ApiError> {
+    match text {
+        "ca" => Ok("ca"),
+        "seal" => Ok("seal"),
+        other => Err(ApiError::bad(format!(
+            "institution: {other:?}; `ca` or `seal`"
+        ))),
+    }
+}
+
+fn holder_in(text: &str) -> std::result::Result<String, ApiError> {
+    let n = text.chars().count();
+    if n == 0 || n > 64 || text.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(ApiError::bad(
+            "holder: the ID number or credit code (1 to 64 characters, no spaces)",
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// `POST /v1/packages` (platform): open or top up a holder's package on
+/// this platform (set the uses left).
+async fn package_open(State(s): State<Shared>, body: Bytes) -> ApiResult {
+    let m = parse_body(&body)?;
+    let holder = holder_in(req_str(&m, "holder")?)?;
+    let institution = institution(req_str(&m, "institution")?)?;
+    let uses = m
+        .get("uses")
+        .and_then(Value::as_u64)
+        .filter(|n| *n <= 1_000_000_000)
+        .ok_or_else(|| ApiError::bad("uses: a whole number from 0 to 1000000000"))?;
+    let key = QuotaKey {
+        holder,
+        platform: s.verifier.config().platform_code.clone(),
+        institution,
+    };
+    let k = key.clone();
+    on_store(&s, move |store| store.set_quota(&k, uses)).await?;
+    Ok(json_response(&json!({
+        "holder": key.holder,
+        "platform": key.platform,
+        "institution": key.institution,
+        "uses": uses,
+    })))
+}
+
+/// `GET /v1/packages/{holder}` (platform): the uses left of a holder's
+/// packages on this platform (`null`: none opened).
+async fn package_show(State(s): State<Shared>, UrlPath(holder): UrlPath<String>) -> ApiResult {
+    let holder = holder_in(&holder)?;
+    let platform = s.verifier.config().platform_code.clone();
+    let (h, p) = (holder.clone(), platform.clone());
+    let (ca, seal) = on_store(&s, move |store| {
+        let key = |institution| QuotaKey {
+            holder: h.clone(),
+            platform: p.clone(),
+            institution,
+        };
+        Ok((store.quota(&key("ca"))?, store.quota(&key("seal"))?))
+    })
+    .await?;
+    Ok(json_response(&json!({
+        "holder": holder,
+        "platform": platform,
+        "ca": ca,
+        "seal": seal,
+    })))
 }
 
 fn verify_answer(ok: bool, msg: &str) -> Response {
@@ -909,6 +1207,7 @@ async fn seal_verify(State(s): State<Shared>, body: Bytes) -> ApiResult {
     .await
 }
 
+/// `GET /healthz` (public): up, and the kind of backend (never where it is).
 async fn healthz(State(s): State<Shared>) -> Response {
     json_response(&json!({
         "status": "ok",
@@ -959,74 +1258,312 @@ async fn not_found() -> Response {
 
 // ---- routes and middleware ------------------------------------------------------
 
-/// Every route: method, path (OpenAPI syntax) and handler. The router is
-/// built from this table and the OpenAPI test compares it with the
-/// document.
-pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<Shared>)> {
+/// The header carrying the login page's secret.
+pub const PAGE_SECRET_HEADER: &str = "x-page-secret";
+
+/// Who may call a route (see the module [`guard`] and the README's
+/// "Deploying").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: the login page, the health check, the OpenAPI document,
+    /// a login code for the page (rate-limited per address), and the
+    /// phone's calls, whose content is signed and verified before it
+    /// changes anything.
+    Public,
+    /// The browser that asked for the login code, by its page secret.
+    Page,
+    /// The platform, with one of its API keys (bearer).
+    Platform,
+}
+
+/// One route: method, path (OpenAPI syntax), who may call it, whether it
+/// changes state (then it is never cut off by the request timeout after
+/// it started: it commits at once or not at all, and says which), and
+/// its handler.
+pub struct Route {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The path, in OpenAPI syntax.
+    pub path: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// Whether it changes state.
+    pub writes: bool,
+    handler: MethodRouter<Shared>,
+}
+
+/// Every route. The router is built from this table and the OpenAPI test
+/// compares it with the document (paths, methods and security).
+pub fn routes() -> Vec<Route> {
+    use Access::*;
+    let r = |method, path, access, writes, handler| Route {
+        method,
+        path,
+        access,
+        writes,
+        handler,
+    };
     vec![
-        ("GET", "/", get(login_page)),
-        ("GET", "/healthz", get(healthz)),
-        ("GET", "/openapi.json", get(openapi)),
-        ("POST", "/v1/qr", post(issue)),
-        ("GET", "/v1/qr/{tid}", get(status)),
-        ("POST", "/v1/qr/{tid}/scanned", post(scanned)),
-        ("POST", "/v1/qr/{tid}/response", post(response)),
-        ("POST", "/v1/verify", post(verify_message)),
-        ("POST", "/v1/cert/verify", post(cert_verify)),
-        ("POST", "/v1/seal/verify", post(seal_verify)),
-        ("POST", "/v1/decrypt-envelope", post(decrypt_envelope)),
+        r("GET", "/", Public, false, get(login_page)),
+        r("GET", "/healthz", Public, false, get(healthz)),
+        r("GET", "/openapi.json", Public, false, get(openapi)),
+        r("POST", "/v1/login", Public, true, post(login_code)),
+        r("GET", "/v1/login/{tid}", Page, false, get(login_status)),
+        r("POST", "/v1/qr/{tid}/scanned", Public, true, post(scanned)),
+        r(
+            "POST",
+            "/v1/qr/{tid}/response",
+            Public,
+            true,
+            post(response),
+        ),
+        r("POST", "/v1/qr", Platform, true, post(issue)),
+        r("GET", "/v1/qr/{tid}", Platform, false, get(status)),
+        r(
+            "POST",
+            "/v1/decrypt-envelope",
+            Platform,
+            true,
+            post(decrypt_envelope),
+        ),
+        r("POST", "/v1/packages", Platform, true, post(package_open)),
+        r(
+            "GET",
+            "/v1/packages/{holder}",
+            Platform,
+            false,
+            get(package_show),
+        ),
+        r("POST", "/v1/verify", Platform, false, post(verify_message)),
+        r(
+            "POST",
+            "/v1/cert/verify",
+            Platform,
+            false,
+            post(cert_verify),
+        ),
+        r(
+            "POST",
+            "/v1/seal/verify",
+            Platform,
+            false,
+            post(seal_verify),
+        ),
     ]
 }
 
-/// Bound each request in time, turn the framework's plain-text refusals
-/// (405, 413, a bad path) into JSON errors, and log one JSON line per
-/// request (no bodies, no keys: method, path, status, milliseconds).
-async fn frame(State(s): State<Shared>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let mut resp = match tokio::time::timeout(s.request_timeout, next.run(req)).await {
+/// Platform routes: a bearer API key the configuration lists, else 401.
+async fn require_key(State(s): State<Shared>, mut req: Request, next: Next) -> Response {
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        });
+    let why = match presented {
+        _ if s.api_keys.is_empty() => "this service has no API key configured (api_keys)",
+        None => "this route is the platform's: send its API key as Authorization: Bearer …",
+        Some(token) => match s.api_keys.check(token) {
+            Some(id) => {
+                let id = KeyId(id.to_string());
+                req.extensions_mut().insert(id.clone());
+                let mut resp = next.run(req).await;
+                resp.extensions_mut().insert(id);
+                return resp;
+            }
+            None => "the API key is not one of this service's",
+        },
+    };
+    let mut r = error_body(StatusCode::UNAUTHORIZED, "unauthorized", why);
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"yzt\""),
+    );
+    r
+}
+
+/// Routes that change nothing: bounded by the request timeout.
+async fn bounded(State(s): State<Shared>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(s.request_timeout, next.run(req)).await {
         Ok(r) => r,
         Err(_) => error_body(
             StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
-            "the request took too long; nothing was changed by this answer",
+            "the request took too long (it changes nothing)",
         ),
+    }
+}
+
+/// The CORS and content-type policy, before any handler: a preflight is
+/// answered only for a configured origin; a POST from another web origin
+/// than the service's own or a configured one is refused (403), and a
+/// POST whose body is not declared JSON is refused (415), so that no web
+/// page can post to the service without the browser asking first.
+fn gate(s: &Service, req: &Request) -> std::result::Result<Option<HeaderValue>, Response> {
+    let h = req.headers();
+    let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = h
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let allowed = origin
+        .filter(|o| s.cors.allows(o))
+        .and_then(|o| HeaderValue::from_str(o).ok());
+    let foreign = origin.is_some_and(|o| !guard::same_origin(o, host)) && allowed.is_none();
+    if req.method() == axum::http::Method::OPTIONS {
+        return Err(match allowed {
+            Some(o) => {
+                let mut r = StatusCode::NO_CONTENT.into_response();
+                let hs = r.headers_mut();
+                hs.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+                hs.insert(
+                    header::ACCESS_CONTROL_ALLOW_METHODS,
+                    HeaderValue::from_static("GET, POST"),
+                );
+                hs.insert(
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    HeaderValue::from_static("authorization, content-type, x-page-secret"),
+                );
+                hs.insert(
+                    header::ACCESS_CONTROL_MAX_AGE,
+                    HeaderValue::from_static("600"),
+                );
+                hs.insert(header::VARY, HeaderValue::from_static("Origin"));
+                r
+            }
+            None => error_body(
+                StatusCode::FORBIDDEN,
+                "cors_refused",
+                "this origin may not call the service from a browser (cors_origins)",
+            ),
+        });
+    }
+    if req.method() == axum::http::Method::POST {
+        if foreign {
+            return Err(error_body(
+                StatusCode::FORBIDDEN,
+                "cross_origin",
+                "a page of another origin may not post here (cors_origins)",
+            ));
+        }
+        let json = h
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(error_body(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the body must be JSON, declared as Content-Type: application/json",
+            ));
+        }
+    }
+    Ok(allowed)
+}
+
+/// Every request: an id, the CORS and content-type gate, the
+/// framework's plain-text refusals (405, 413, a bad path) turned into
+/// JSON errors, the request id in the answer, and one JSON log line (no
+/// bodies, no keys: method, path, status, milliseconds, the API key's
+/// id, and what went wrong inside, if anything).
+async fn frame(State(s): State<Shared>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = {
+        let mut b = [0u8; 8];
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut b);
+        crate::hex::encode(&b)
+    };
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    req.extensions_mut().insert(ClientAddr(client.clone()));
+    let mut resp = match gate(&s, &req) {
+        Err(r) => r,
+        Ok(cors) => {
+            let mut r = next.run(req).await;
+            if let Some(o) = cors {
+                r.headers_mut()
+                    .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+                r.headers_mut()
+                    .insert(header::VARY, HeaderValue::from_static("Origin"));
+            }
+            r
+        }
     };
     let status = resp.status();
-    let is_json = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if (status.is_client_error() || status.is_server_error()) && !is_json {
-        let code = match status {
-            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-            StatusCode::NOT_FOUND => "not_found",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-            _ if status.is_server_error() => "internal",
-            _ => "bad_request",
-        };
-        let text =
-            axum::body::to_bytes(std::mem::replace(resp.body_mut(), Body::empty()), 64 * 1024)
-                .await
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default();
-        let message = if text.is_empty() {
-            status.canonical_reason().unwrap_or("refused").to_string()
+    if status.is_client_error() || status.is_server_error() {
+        let is_json = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let text = axum::body::to_bytes(
+            std::mem::replace(resp.body_mut(), Body::empty()),
+            256 * 1024,
+        )
+        .await
+        .unwrap_or_default();
+        let mut body: Value = if is_json {
+            serde_json::from_slice(&text).unwrap_or(Value::Null)
         } else {
-            text
+            Value::Null
         };
-        resp = error_body(status, code, &message);
+        if body.get("error").is_none() && body.get("data").is_none() {
+            // a plain-text refusal of the framework: its words, as JSON
+            let code = match status {
+                StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+                StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                StatusCode::NOT_FOUND => "not_found",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                _ if status.is_server_error() => "internal",
+                _ => "bad_request",
+            };
+            let words = String::from_utf8_lossy(&text);
+            let message = if status.is_server_error() || words.is_empty() {
+                status.canonical_reason().unwrap_or("refused").to_string()
+            } else {
+                words.chars().take(300).collect()
+            };
+            body = json!({"error": {"status": status.as_u16(), "code": code, "message": message}});
+        }
+        if let Some(e) = body.get_mut("error").and_then(Value::as_object_mut) {
+            e.insert("request_id".into(), Value::String(id.clone()));
+        }
+        let headers = resp.headers().clone();
+        let extensions = resp.extensions().clone();
+        resp = raw_json(status, body.to_string());
+        for (k, v) in headers.iter() {
+            if k != header::CONTENT_LENGTH && k != header::CONTENT_TYPE {
+                resp.headers_mut().insert(k, v.clone());
+            }
+        }
+        *resp.extensions_mut() = extensions;
     }
-    let line = json!({
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    let mut line = json!({
         "time": crate::time::format_rfc3339(SystemTime::now()),
+        "request_id": id,
+        "client": client,
         "method": method.as_str(),
         "path": path,
         "status": resp.status().as_u16(),
         "ms": (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0,
     });
+    if let Some(KeyId(k)) = resp.extensions().get::<KeyId>() {
+        line["key"] = Value::String(k.clone());
+    }
+    if let Some(Internal(i)) = resp.extensions().get::<Internal>() {
+        line["internal"] = Value::String(i.clone());
+    }
     eprintln!("{line}");
     resp
 }
@@ -1034,8 +1571,21 @@ async fn frame(State(s): State<Shared>, req: Request, next: Next) -> Response {
 /// The router over a service.
 pub fn router(service: Arc<Service>) -> Router {
     let mut r = Router::new();
-    for (_, path, handler) in routes() {
-        r = r.route(path, handler);
+    for route in routes() {
+        let mut handler = route.handler;
+        if !route.writes {
+            handler = handler.route_layer(middleware::from_fn_with_state(
+                Arc::clone(&service),
+                bounded,
+            ));
+        }
+        if route.access == Access::Platform {
+            handler = handler.route_layer(middleware::from_fn_with_state(
+                Arc::clone(&service),
+                require_key,
+            ));
+        }
+        r = r.route(route.path, handler);
     }
     r.fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&service), frame))
@@ -1051,10 +1601,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let refresher = tokio::spawn(refresh_crls(Arc::clone(&service)));
-    let served = axum::serve(listener, router(service))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| Error::param("server", e.to_string()));
+    let served = axum::serve(
+        listener,
+        router(service).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(|e| Error::param("server", e.to_string()));
     refresher.abort();
     served
 }

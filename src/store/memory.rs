@@ -236,5 +236,5 @@ impl Store for MemoryStore {
 }
 
 impl QrStore for MemoryStore {
-    crate::qr::verifier::delegate_qr_store!(s => s.qr);
+    crate::qr::store::delegate_qr_store!(s => s.qr);
 }

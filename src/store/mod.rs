@@ -395,7 +395,7 @@ impl Store for AnyStore {
 }
 
 impl QrStore for AnyStore {
-    crate::qr::verifier::delegate_qr_store!(s => {
+    crate::qr::store::delegate_qr_store!(s => {
         let inner: &dyn QrStore = match s {
             AnyStore::Memory(m) => &**m,
             #[cfg(feature = "postgres")]

@@ -39,12 +39,28 @@ use zeroize::Zeroizing;
 use super::{Changeset, Row, Store, Write};
 use crate::error::{Error, Result};
 use crate::qr::{
-    Challenge, Charge, ChargeRefused, Consumed, KeyTaken, OperationLogEntry, PageStage, PageStatus,
-    PendingTransaction, QrStore, QuotaKey, ScanRecord,
+    Challenge, KeyTaken, Lookup, OperationLogEntry, PageStage, PageStatus, PendingTransaction,
+    QrStore, QuotaKey, Reason, ScanRecord, Settled, Settlement, StoredVerdict,
 };
 
+/// A stored verdict code as a [`Reason`] (`None` for a code this build
+/// does not know).
+fn reason_of(code: i16) -> Option<Reason> {
+    u16::try_from(code).ok().and_then(Reason::from_code)
+}
+
+/// The verdict kept in a used transaction's row. A row used before schema
+/// 3 kept none: any response for it is a replay.
+fn verdict_of(code: Option<i16>, remaining: Option<i64>, hash: Option<Vec<u8>>) -> StoredVerdict {
+    StoredVerdict {
+        response_hash: hash.and_then(|h| h.try_into().ok()).unwrap_or([0; 32]),
+        reason: code.and_then(reason_of).unwrap_or(Reason::AlreadyUsed),
+        remaining: remaining.map(|n| n.max(0) as u64),
+    }
+}
+
 /// The schema version this build needs.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// What a sealed secret is, for its nonce: the decrypt action's ephemeral
 /// key (the empty purpose, as sealed since schema 1) and an accepted
@@ -65,6 +81,7 @@ fn seal_nonce(purpose: &[u8], tid: &[u8; 16]) -> [u8; 12] {
 pub const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (2, include_str!("../../migrations/0002_qr_pages.sql")),
+    (3, include_str!("../../migrations/0003_qr_settle.sql")),
 ];
 
 /// How many issues between two purges on access.
@@ -609,10 +626,10 @@ impl Store for PgStore {
 }
 
 impl QrStore for PgStore {
-    fn put_pending(&self, tx: PendingTransaction) -> Result<()> {
+    fn put_pending(&self, tx: PendingTransaction, max_pending: usize) -> Result<()> {
+        // The verifier's clock, not this machine's: the time it issued at.
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(tx.challenge.issued_at);
         if self.issued.fetch_add(1, Ordering::Relaxed) % PURGE_EVERY == PURGE_EVERY - 1 {
-            // The verifier's clock, not this machine's: the time it issued at.
-            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(tx.challenge.issued_at);
             self.purge_expired(now)?;
         }
         let tid = tx.challenge.transaction_id;
@@ -622,126 +639,118 @@ impl QrStore for PgStore {
             .map(|s| self.seal(s, &tid))
             .transpose()?;
         let expires = tx.challenge.expires_at as i64;
+        let limit = i64::try_from(max_pending).unwrap_or(i64::MAX);
         let mut c = self.client()?;
+        // One statement: the count and the insert. Concurrent issuers on
+        // several instances may each see the count below the bound, so it
+        // can be passed by at most the number of issues in flight.
         let n = c
             .execute(
-                "INSERT INTO yzt_qr_transactions (tid, expires_at, challenge, message, ephemeral) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                "INSERT INTO yzt_qr_transactions \
+                     (tid, expires_at, challenge, message, ephemeral, platform, viewer) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7 \
+                 WHERE (SELECT count(*) FROM yzt_qr_transactions \
+                        WHERE platform = $6 AND NOT used AND expires_at > $8) < $9 \
+                 ON CONFLICT DO NOTHING",
                 &[
                     &&tid[..],
                     &expires,
                     &tx.challenge.to_text(),
                     &tx.message,
                     &sealed,
+                    &tx.challenge.platform_code,
+                    &tx.viewer.as_ref().map(|v| &v[..]),
+                    &unix(now),
+                    &limit,
                 ],
             )
             .map_err(|e| self.db_error("issue", e))?;
-        if n != 1 {
-            return Err(Error::param("transaction id", "already issued"));
+        if n == 1 {
+            return Ok(());
         }
-        Ok(())
+        let exists = c
+            .query_opt(
+                "SELECT 1 FROM yzt_qr_transactions WHERE tid = $1",
+                &[&&tid[..]],
+            )
+            .map_err(|e| self.db_error("issue", e))?
+            .is_some();
+        Err(if exists {
+            Error::param("transaction id", "already issued")
+        } else {
+            Error::LimitReached {
+                what: "QR codes waiting for an answer",
+                limit: max_pending as u64,
+            }
+        })
     }
 
-    fn consume(&self, transaction: &[u8; 16], _now: SystemTime) -> Result<Consumed> {
-        let mut c = self.client()?;
-        let row = c
+    fn lookup(&self, transaction: &[u8; 16]) -> Result<Lookup> {
+        let row = self
+            .client()?
             .query_opt(
-                "UPDATE yzt_qr_transactions SET used = true WHERE tid = $1 AND NOT used \
-                 RETURNING challenge, message, ephemeral",
+                "SELECT used, challenge, message, ephemeral, viewer, verdict, remaining, response_hash \
+                 FROM yzt_qr_transactions WHERE tid = $1",
                 &[&&transaction[..]],
             )
-            .map_err(|e| self.db_error("consume", e))?;
-        match row {
-            Some(r) => {
-                let text: String = r.get(0);
-                let message: Option<Vec<u8>> = r.get(1);
-                let sealed: Option<Vec<u8>> = r.get(2);
-                let ephemeral_secret = sealed.map(|s| self.unseal(&s, transaction)).transpose()?;
-                Ok(Consumed::Pending(Box::new(PendingTransaction {
-                    challenge: Challenge::from_text(&text)?,
-                    message,
-                    ephemeral_secret,
-                })))
-            }
-            None => {
-                let known = c
-                    .query_opt(
-                        "SELECT 1 FROM yzt_qr_transactions WHERE tid = $1",
-                        &[&&transaction[..]],
-                    )
-                    .map_err(|e| self.db_error("consume", e))?
-                    .is_some();
-                Ok(if known {
-                    Consumed::AlreadyUsed
-                } else {
-                    Consumed::Unknown
-                })
-            }
-        }
-    }
-
-    fn charge(
-        &self,
-        key: &QuotaKey,
-        transaction: &[u8; 16],
-    ) -> Result<std::result::Result<Charge, ChargeRefused>> {
-        let mut c = self.client()?;
-        let mut tx = c.transaction().map_err(|e| self.db_error("begin", e))?;
-        let expires: i64 = tx
-            .query_opt(
-                "SELECT expires_at FROM yzt_qr_transactions WHERE tid = $1",
-                &[&&transaction[..]],
-            )
-            .map_err(|e| self.db_error("charge", e))?
-            .map(|r| r.get(0))
-            .unwrap_or_else(|| unix(SystemTime::now()) + 86_400);
-        let first = tx
-            .execute(
-                "INSERT INTO yzt_charges (tid, holder, platform, institution, expires_at) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT DO NOTHING",
-                &[&&transaction[..], &key.holder, &key.platform, &key.institution, &expires],
-            )
-            .map_err(|e| self.db_error("charge", e))?
-            == 1;
-        let left = |tx: &mut Transaction<'_>| -> Result<Option<i64>> {
-            Ok(tx
-                .query_opt(
-                    "SELECT uses FROM yzt_quotas WHERE holder = $1 AND platform = $2 AND institution = $3",
-                    &[&key.holder, &key.platform, &key.institution],
-                )
-                .map_err(|e| self.db_error("quota", e))?
-                .map(|r| r.get(0)))
+            .map_err(|e| self.db_error("look up", e))?;
+        let Some(r) = row else {
+            return Ok(Lookup::Unknown);
         };
-        if !first {
-            let remaining = left(&mut tx)?.unwrap_or(0) as u64;
-            tx.commit().map_err(|e| self.db_error("commit", e))?;
-            return Ok(Ok(Charge::AlreadyCharged { remaining }));
+        if r.get::<_, bool>(0) {
+            return Ok(Lookup::Settled(verdict_of(r.get(5), r.get(6), r.get(7))));
         }
-        let taken = tx
+        let sealed: Option<Vec<u8>> = r.get(3);
+        let ephemeral_secret = sealed.map(|s| self.unseal(&s, transaction)).transpose()?;
+        Ok(Lookup::Pending(Box::new(PendingTransaction {
+            challenge: Challenge::from_text(r.get(1))?,
+            message: r.get(2),
+            ephemeral_secret,
+            viewer: r
+                .get::<_, Option<Vec<u8>>>(4)
+                .and_then(|v| v.try_into().ok()),
+        })))
+    }
+
+    fn settle(&self, s: Settlement) -> Result<Settled> {
+        let tid = s.transaction;
+        let sealed = s
+            .document_key
+            .as_ref()
+            .map(|k| self.seal_as(SEAL_DOCUMENT_KEY, k, &tid))
+            .transpose()?;
+        let record = serde_json::to_value(&s.record)
+            .map_err(|e| Error::Store(format!("encode scan record: {e}")))?;
+        let log = serde_json::to_value(&s.log)
+            .map_err(|e| Error::Store(format!("encode log entry: {e}")))?;
+        let row = self
+            .client()?
             .query_opt(
-                "UPDATE yzt_quotas SET uses = uses - 1 WHERE holder = $1 AND platform = $2 AND institution = $3 AND uses > 0 \
-                 RETURNING uses",
-                &[&key.holder, &key.platform, &key.institution],
+                "SELECT o_now, o_verdict, o_remaining, o_hash \
+                 FROM yzt_qr_settle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &[
+                    &&tid[..],
+                    &&s.response_hash[..],
+                    &s.quota.holder,
+                    &s.quota.platform,
+                    &s.quota.institution,
+                    &record,
+                    &s.log.user,
+                    &log,
+                    &s.detail,
+                    &sealed,
+                ],
             )
-            .map_err(|e| self.db_error("charge", e))?;
-        match taken {
-            Some(r) => {
-                let remaining: i64 = r.get(0);
-                tx.commit().map_err(|e| self.db_error("commit", e))?;
-                Ok(Ok(Charge::Charged {
-                    remaining: remaining as u64,
-                }))
-            }
-            None => {
-                let refused = match left(&mut tx)? {
-                    None => ChargeRefused::NotOpened,
-                    Some(_) => ChargeRefused::Exhausted,
-                };
-                // Roll back the charge row: nothing was charged.
-                drop(tx);
-                Ok(Err(refused))
-            }
-        }
+            .map_err(|e| self.db_error("settle", e))?;
+        let Some(r) = row else {
+            return Ok(Settled::Unknown);
+        };
+        let verdict = verdict_of(r.get(1), r.get(2), r.get(3));
+        Ok(if r.get::<_, bool>(0) {
+            Settled::Now(verdict)
+        } else {
+            Settled::Before(verdict)
+        })
     }
 
     fn set_quota(&self, key: &QuotaKey, uses: u64) -> Result<()> {
@@ -766,15 +775,6 @@ impl QrStore for PgStore {
         .map(|r| r.get::<_, i64>(0) as u64))
     }
 
-    fn record(&self, entry: ScanRecord) -> Result<()> {
-        let body = serde_json::to_value(&entry)
-            .map_err(|e| Error::Store(format!("encode scan record: {e}")))?;
-        let mut c = self.client()?;
-        c.execute("INSERT INTO yzt_scan_records (body) VALUES ($1)", &[&body])
-            .map_err(|e| self.db_error("record", e))?;
-        Ok(())
-    }
-
     fn records(&self) -> Result<Vec<ScanRecord>> {
         let mut c = self.client()?;
         c.query("SELECT body FROM yzt_scan_records ORDER BY id", &[])
@@ -785,18 +785,6 @@ impl QrStore for PgStore {
                     .map_err(|e| Error::Store(format!("decode scan record: {e}")))
             })
             .collect()
-    }
-
-    fn log(&self, entry: OperationLogEntry) -> Result<()> {
-        let body = serde_json::to_value(&entry)
-            .map_err(|e| Error::Store(format!("encode log entry: {e}")))?;
-        let mut c = self.client()?;
-        c.execute(
-            "INSERT INTO yzt_operation_log (account, body) VALUES ($1, $2)",
-            &[&entry.user, &body],
-        )
-        .map_err(|e| self.db_error("log", e))?;
-        Ok(())
     }
 
     fn logs(&self, user: &str) -> Result<Vec<OperationLogEntry>> {
@@ -817,6 +805,14 @@ impl QrStore for PgStore {
     fn purge_expired(&self, now: SystemTime) -> Result<usize> {
         let cutoff = unix(now) - crate::qr::PURGE_GRACE.as_secs() as i64;
         let mut c = self.client()?;
+        // Codes that expired unanswered keep no secret.
+        c.execute(
+            "UPDATE yzt_qr_transactions SET ephemeral = NULL, message = NULL WHERE tid IN \
+             (SELECT tid FROM yzt_qr_transactions WHERE NOT used AND expires_at <= $1 \
+              AND (ephemeral IS NOT NULL OR message IS NOT NULL) LIMIT $2)",
+            &[&unix(now), &PURGE_BATCH],
+        )
+        .map_err(|e| self.db_error("purge", e))?;
         let a = c
             .execute(
                 "DELETE FROM yzt_qr_transactions WHERE tid IN \
@@ -824,31 +820,34 @@ impl QrStore for PgStore {
                 &[&cutoff, &PURGE_BATCH],
             )
             .map_err(|e| self.db_error("purge", e))?;
-        c.execute(
-            "DELETE FROM yzt_charges WHERE tid IN (SELECT tid FROM yzt_charges WHERE expires_at <= $1 LIMIT $2)",
-            &[&cutoff, &PURGE_BATCH],
-        )
-        .map_err(|e| self.db_error("purge", e))?;
         Ok(a as usize)
     }
 
     fn page(&self, transaction: &[u8; 16]) -> Result<Option<PageStatus>> {
         let mut c = self.client()?;
         c.query_opt(
-            "SELECT challenge, stage, detail, document_key IS NOT NULL \
+            "SELECT challenge, stage, detail, document_key IS NOT NULL, remaining, verdict, viewer \
              FROM yzt_qr_transactions WHERE tid = $1",
             &[&&transaction[..]],
         )
         .map_err(|e| self.db_error("page", e))?
         .map(|r| {
             let challenge = Challenge::from_text(r.get(0))?;
+            let stage = PageStage::from_code(r.get(1))?;
             Ok(PageStatus {
                 action: challenge.action,
                 issued_at: challenge.issued_at,
                 expires_at: challenge.expires_at,
-                stage: PageStage::from_code(r.get(1))?,
+                stage,
                 detail: r.get::<_, Option<String>>(2).unwrap_or_default(),
                 key_waiting: r.get(3),
+                remaining: r.get::<_, Option<i64>>(4).map(|n| n.max(0) as u64),
+                refusal: (stage == PageStage::Refused)
+                    .then(|| r.get::<_, Option<i16>>(5).and_then(reason_of))
+                    .flatten(),
+                viewer: r
+                    .get::<_, Option<Vec<u8>>>(6)
+                    .and_then(|v| v.try_into().ok()),
             })
         })
         .transpose()
@@ -868,39 +867,6 @@ impl QrStore for PgStore {
             )
             .map_err(|e| self.db_error("page scanned", e))?;
         self.page(transaction)
-    }
-
-    fn page_settle(
-        &self,
-        transaction: &[u8; 16],
-        authorised: bool,
-        detail: &str,
-        document_key: Option<&[u8]>,
-    ) -> Result<bool> {
-        let (stage, sealed) = if authorised {
-            let sealed = document_key
-                .map(|k| self.seal_as(SEAL_DOCUMENT_KEY, k, transaction))
-                .transpose()?;
-            (PageStage::Authorised, sealed)
-        } else {
-            (PageStage::Refused, None)
-        };
-        let n = self
-            .client()?
-            .execute(
-                "UPDATE yzt_qr_transactions SET stage = $2, detail = $3, document_key = $4 \
-                 WHERE tid = $1 AND stage IN ($5, $6)",
-                &[
-                    &&transaction[..],
-                    &stage.code(),
-                    &detail,
-                    &sealed,
-                    &PageStage::Pending.code(),
-                    &PageStage::Scanned.code(),
-                ],
-            )
-            .map_err(|e| self.db_error("page settle", e))?;
-        Ok(n == 1)
     }
 
     fn page_take_key(&self, transaction: &[u8; 16]) -> Result<KeyTaken> {

@@ -398,7 +398,7 @@ impl<S: Store> Store for Recorder<'_, S> {
 }
 
 impl<S: Store> crate::qr::QrStore for Recorder<'_, S> {
-    crate::qr::verifier::delegate_qr_store!(s => s.inner);
+    crate::qr::store::delegate_qr_store!(s => s.inner);
 }
 
 /// One unit of work: the reads go to the store (and are remembered as

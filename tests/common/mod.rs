@@ -2,6 +2,8 @@
 //! `crypto.md`, a fixed-output RNG, and OpenSSL helpers.
 #![allow(dead_code)]
 
+pub mod charge;
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::path::PathBuf;

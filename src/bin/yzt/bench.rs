@@ -137,6 +137,7 @@ pub fn run(a: BenchArgs) -> Result<(), Error> {
             if report.errors != 0
                 || report.charged != report.requests as u64
                 || report.replays_refused != report.requests.min(500)
+                || report.retries_same_verdict != report.requests.min(500)
             {
                 return Err(Error::param(
                     "bench",

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use yizhengtong::Error;
 use yizhengtong::serve::{Service, ServiceConfig};
 use yizhengtong::store::AnyStore;
@@ -11,11 +11,14 @@ use yizhengtong::store::AnyStore;
 use crate::Failure;
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ServeArgs {
+    #[command(subcommand)]
+    command: Option<ServeCommand>,
     /// The configuration file (JSON: platform code, name, callback host,
-    /// key and certificate, trusted CAs, CRLs; see the README).
-    #[arg(long)]
-    config: PathBuf,
+    /// key and certificate, trusted CAs, CRLs, API keys; see the README).
+    #[arg(long, required = true)]
+    config: Option<PathBuf>,
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
@@ -27,8 +30,34 @@ pub struct ServeArgs {
     workers: Option<usize>,
 }
 
+#[derive(Subcommand)]
+enum ServeCommand {
+    /// Make an API key for the platform's back end: prints the key (give
+    /// it to the back end; it is shown once) on stdout, and on stderr the
+    /// entry to add to the configuration's `api_keys` (its SM3 only).
+    Key {
+        /// A name for the key, logged with each request it authorises.
+        #[arg(long)]
+        id: String,
+    },
+}
+
 pub fn run(a: ServeArgs) -> Result<(), Failure> {
-    let (config, base) = ServiceConfig::from_file(&a.config)?;
+    if let Some(ServeCommand::Key { id }) = &a.command {
+        let (key, entry) = yizhengtong::serve::guard::new_api_key(id, &mut rand::rng());
+        // the entry is checked as the service will read it
+        let parsed: yizhengtong::serve::guard::ApiKeyConfig =
+            serde_json::from_str(&entry).map_err(|e| Error::param("id", e.to_string()))?;
+        yizhengtong::serve::guard::ApiKeys::from_config(&[parsed])?;
+        println!("{key}");
+        eprintln!("add to \"api_keys\" in the configuration: {entry}");
+        return Ok(());
+    }
+    let config_path = a
+        .config
+        .clone()
+        .ok_or_else(|| Error::param("config", "--config FILE is needed"))?;
+    let (config, base) = ServiceConfig::from_file(&config_path)?;
     let loaded = config.load(&base)?;
     // a database seals the decrypt action's secrets with a key derived
     // from the platform key, the same in every instance
