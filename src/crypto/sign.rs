@@ -10,6 +10,13 @@
 //! as DER `SEQUENCE { r INTEGER, s INTEGER }` (the default, what OpenSSL
 //! writes) or raw `r ‖ s` (64 bytes); decoders accept only canonical DER
 //! and components in [1, n-1].
+//!
+//! # Secrets in memory
+//!
+//! The copies of d, (1 + d)⁻¹, k, r·d and k − r·d that signing makes are
+//! held in [`Zeroizing`] and wiped when signing returns. What the `sm2`
+//! crate does inside its arithmetic (register and stack temporaries) is
+//! beyond reach.
 
 use rand_core::CryptoRng;
 use sm2::elliptic_curve::PrimeField;
@@ -17,7 +24,7 @@ use sm2::elliptic_curve::group::Group;
 use sm2::elliptic_curve::ops::{LinearCombination, Reduce};
 use sm2::elliptic_curve::point::AffineCoordinates;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::curve;
 use super::hash::{Sm3, Sm3Digest};
@@ -171,17 +178,66 @@ fn check_component(name: &'static str, v: &[u8; 32]) -> Result<()> {
 }
 
 /// A uniformly random scalar in [1, n-1] drawn by rejection from `rng`.
-pub(crate) fn random_scalar<R: CryptoRng + ?Sized>(rng: &mut R) -> sm2::Scalar {
+pub(crate) fn random_scalar<R: CryptoRng + ?Sized>(rng: &mut R) -> Zeroizing<sm2::Scalar> {
     let mut buf = sm2::FieldBytes::default();
     loop {
         rng.fill_bytes(&mut buf);
         let candidate: Option<sm2::Scalar> = sm2::Scalar::from_repr(buf).into();
         buf.zeroize();
         if let Some(k) = candidate {
+            let k = Zeroizing::new(k);
             if !bool::from(k.is_zero()) {
                 return k;
             }
         }
+    }
+}
+
+/// `e mod n`, the digest as a scalar (GB/T 32918.2 A5 adds it to x1).
+fn digest_scalar(e: &Sm3Digest) -> sm2::Scalar {
+    <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&sm2::FieldBytes::from(*e))
+}
+
+/// The two secret scalars every signature needs: d and (1 + d)⁻¹, wiped
+/// when dropped.
+struct SigningScalars {
+    d: Zeroizing<sm2::Scalar>,
+    inv_1_plus_d: Zeroizing<sm2::Scalar>,
+}
+
+impl SigningScalars {
+    fn of(key: &PrivateKey) -> Self {
+        let d = Zeroizing::new(*key.scalar().as_ref());
+        let one_plus_d = Zeroizing::new(sm2::Scalar::ONE + *d);
+        // d is in [1, n-2] (PrivateKey refuses anything else), so 1 + d is
+        // non-zero and invertible; `invert` is the constant-time inverse.
+        let inv: Option<sm2::Scalar> = one_plus_d.invert().into();
+        let inv_1_plus_d = Zeroizing::new(inv.unwrap_or_else(|| unreachable!()));
+        Self { d, inv_1_plus_d }
+    }
+
+    /// GB/T 32918.2 A4–A6 for one nonce `k` (in [1, n-1]): `None` when k
+    /// is unusable (r = 0, r + k = n or s = 0) and SM2 asks for another.
+    /// Constant-time arithmetic throughout; the only branches are on r and
+    /// s, which are published, and on r + k = n, which only discards k.
+    fn sign_with(&self, e: &sm2::Scalar, k: &sm2::Scalar) -> Option<Signature> {
+        let x1 = (sm2::ProjectivePoint::generator() * k).to_affine().x();
+        let r = *e + <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&x1);
+        if bool::from(r.is_zero() | (r + k).is_zero()) {
+            return None;
+        }
+        // r·d and k − r·d each give d away next to the signature: wipe them.
+        let rd = Zeroizing::new(r * *self.d);
+        let k_minus_rd = Zeroizing::new(*k - *rd);
+        let s = *self.inv_1_plus_d * *k_minus_rd;
+        if bool::from(s.is_zero()) {
+            return None;
+        }
+        let mut rb = [0u8; 32];
+        let mut sb = [0u8; 32];
+        rb.copy_from_slice(&r.to_repr());
+        sb.copy_from_slice(&s.to_repr());
+        Some(Signature { r: rb, s: sb })
     }
 }
 
@@ -199,29 +255,13 @@ impl PrivateKey {
 
     /// Sign a precomputed digest `e = SM3(ZA ‖ M)`.
     pub fn sign_digest<R: CryptoRng + ?Sized>(&self, e: &Sm3Digest, rng: &mut R) -> Signature {
-        let d = *self.scalar();
-        let e = <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&sm2::FieldBytes::from(*e));
-        // d is in [1, n-2], so 1 + d is non-zero and invertible.
-        let inv_1_plus_d: sm2::Scalar =
-            Option::from((sm2::Scalar::ONE + d).invert()).unwrap_or_else(|| unreachable!());
+        let e = digest_scalar(e);
+        let scalars = SigningScalars::of(self);
         loop {
-            let mut k = random_scalar(rng);
-            let x1 = (sm2::ProjectivePoint::generator() * k).to_affine().x();
-            let r = e + <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&x1);
-            if bool::from(r.is_zero() | (r + k).is_zero()) {
-                k.zeroize();
-                continue;
+            let k = random_scalar(rng);
+            if let Some(sig) = scalars.sign_with(&e, &k) {
+                return sig;
             }
-            let s = inv_1_plus_d * (k - r * d);
-            k.zeroize();
-            if bool::from(s.is_zero()) {
-                continue;
-            }
-            let mut rb = [0u8; 32];
-            let mut sb = [0u8; 32];
-            rb.copy_from_slice(&r.to_repr());
-            sb.copy_from_slice(&s.to_repr());
-            return Signature { r: rb, s: sb };
         }
     }
 }
