@@ -10,6 +10,7 @@ pub mod curve;
 pub mod encrypt;
 pub mod hash;
 pub mod keys;
+mod nonce;
 pub mod pkcs8enc;
 pub mod sign;
 pub mod sm4;
