@@ -252,11 +252,13 @@ impl PublicKey {
         }
         let p = sm2::ProjectivePoint::from(*self.affine());
         loop {
-            let k = random_scalar(rng);
-            let c1 = (sm2::ProjectivePoint::generator() * &*k).to_affine();
+            let k_owned = random_scalar(rng);
+            // Borrowed, so the only copy of k is the one that is wiped.
+            let k: &sm2::Scalar = &k_owned;
+            let c1 = (sm2::ProjectivePoint::generator() * k).to_affine();
             // The shared point k·P (and its projective form) is the secret
             // of this ciphertext: wiped on drop, like k.
-            let shared_p = Zeroizing::new(p * &*k);
+            let shared_p = Zeroizing::new(p * k);
             let shared = Zeroizing::new(shared_p.to_affine());
             let z = x2y2(&shared);
             let t = sm2_kdf(&z[..], plaintext.len());

@@ -273,7 +273,10 @@ mod tests {
         let nonce = [9u8; AEAD_NONCE_LEN];
         let msg = b"seventeen bytes!!";
         let ct = cbc_encrypt(&key, &iv, msg, Padding::Pkcs7).unwrap();
-        assert_eq!(&cbc_decrypt(&key, &iv, &ct, Padding::Pkcs7).unwrap()[..], msg);
+        assert_eq!(
+            &cbc_decrypt(&key, &iv, &ct, Padding::Pkcs7).unwrap()[..],
+            msg
+        );
         let ct = ecb_encrypt(&key, msg, Padding::Pkcs7).unwrap();
         assert_eq!(&ecb_decrypt(&key, &ct, Padding::Pkcs7).unwrap()[..], msg);
         let ct = ctr(&key, &iv, msg).unwrap();

@@ -167,7 +167,10 @@ impl rand_core::TryCryptoRng for FixedRng {}
 /// The nonce k a signature used, recovered with the private key:
 /// s = (1 + d)⁻¹ (k − r·d), so k = s(1 + d) + r·d mod n. Lets tests check
 /// which k signing chose without any hook into the signer.
-pub fn nonce_of(key: &yizhengtong::crypto::PrivateKey, sig: &yizhengtong::crypto::Signature) -> [u8; 32] {
+pub fn nonce_of(
+    key: &yizhengtong::crypto::PrivateKey,
+    sig: &yizhengtong::crypto::Signature,
+) -> [u8; 32] {
     use sm2::elliptic_curve::PrimeField;
     let scalar = |b: &[u8; 32]| -> sm2::Scalar {
         Option::from(sm2::Scalar::from_repr((*b).into())).expect("a scalar below n")
