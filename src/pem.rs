@@ -54,7 +54,7 @@ pub fn parse_all(text: &[u8]) -> Result<Vec<PemBlock>> {
             continue;
         };
         let end = format!("-----END {label}-----");
-        let mut body = String::new();
+        let mut body_lines: Vec<&str> = Vec::new();
         let mut closed = false;
         for inner in lines.by_ref() {
             let inner = inner.trim();
@@ -76,13 +76,22 @@ pub fn parse_all(text: &[u8]) -> Result<Vec<PemBlock>> {
                     ),
                 ));
             }
-            body.push_str(inner);
+            body_lines.push(inner);
         }
         if !closed {
             return Err(Error::malformed(
                 "PEM",
                 format!("block {label} has no END line"),
             ));
+        }
+        // The base64 text of a private key is the key: gather it into one
+        // buffer allocated at its final size (growing would leave copies
+        // in freed memory) and wipe it after decoding.
+        let mut body = zeroize::Zeroizing::new(String::with_capacity(
+            body_lines.iter().map(|l| l.len()).sum(),
+        ));
+        for l in &body_lines {
+            body.push_str(l);
         }
         let der = Base64::decode_vec(&body)
             .map_err(|_| Error::malformed("PEM", format!("block {label} is not valid base64")))?;
@@ -108,7 +117,9 @@ pub fn parse_one(text: &[u8]) -> Result<PemBlock> {
 
 /// Encode `der` as PEM with `label`, 64-character lines and LF endings.
 pub fn encode(label: &str, der: &[u8]) -> String {
-    let b64 = Base64::encode_string(der);
+    // The base64 of a private key is the key: wipe it (callers wrap the
+    // returned String when it carries one).
+    let b64 = zeroize::Zeroizing::new(Base64::encode_string(der));
     let mut out = String::with_capacity(b64.len() + b64.len() / 64 + 2 * label.len() + 40);
     out.push_str("-----BEGIN ");
     out.push_str(label);

@@ -4,6 +4,7 @@ mod common;
 
 use common::{FixedRng, get, section};
 use yizhengtong::crypto::encrypt::{Ciphertext, CiphertextFormat};
+use yizhengtong::crypto::sign::hazmat::sign_digest_with_nonce;
 use yizhengtong::crypto::sign::{message_digest, za};
 use yizhengtong::crypto::{PrivateKey, PublicKey, Signature, sm3, sm4};
 
@@ -37,15 +38,32 @@ fn sm2_annex_a_public_key_za_and_e() {
 
 #[test]
 fn sm2_annex_a_signature_recomputed_with_given_k() {
+    // Signing derives k (hedged RFC 6979), so the vector's k goes in
+    // through the hazmat entry point.
     let (key, s) = annex_a_key();
-    let mut rng = FixedRng::new(get(&s, "k"));
-    let sig = key.sign(&get(&s, "ID"), &get(&s, "M"), &mut rng).unwrap();
+    let e = message_digest(&key.public_key(), &get(&s, "ID"), &get(&s, "M")).unwrap();
+    let sig = sign_digest_with_nonce(&key, &e, &arr32(&get(&s, "k"))).unwrap();
     assert_eq!(sig.r().to_vec(), get(&s, "r"));
     assert_eq!(sig.s().to_vec(), get(&s, "s"));
-    // and over the precomputed digest e
+    // An RNG that returns the vector's k does not make signing use it.
     let mut rng = FixedRng::new(get(&s, "k"));
-    let sig2 = key.sign_digest(&arr32(&get(&s, "e")), &mut rng);
-    assert_eq!(sig, sig2);
+    let hedged = key.sign(&get(&s, "ID"), &get(&s, "M"), &mut rng).unwrap();
+    assert_ne!(hedged, sig);
+    key.public_key()
+        .verify(&get(&s, "ID"), &get(&s, "M"), &hedged)
+        .unwrap();
+}
+
+#[test]
+fn sm2_hazmat_nonce_out_of_range_or_unusable_is_refused() {
+    let (key, s) = annex_a_key();
+    let e = arr32(&get(&s, "e"));
+    for bad in [[0u8; 32], yizhengtong::crypto::curve::N, [0xff; 32]] {
+        assert!(matches!(
+            sign_digest_with_nonce(&key, &e, &bad),
+            Err(yizhengtong::Error::InvalidParameter { name: "k", .. })
+        ));
+    }
 }
 
 #[test]

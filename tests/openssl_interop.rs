@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{Work, ossl, ossl_output, test_rng, text};
+use common::{FixedRng, Work, digest_mod_n, nonce_of, ossl, ossl_output, test_rng, text};
 use yizhengtong::Error;
 use yizhengtong::crypto::encrypt::Ciphertext;
 use yizhengtong::crypto::pkcs8enc::{self, Pbes2Params};
@@ -629,6 +629,66 @@ fn our_signatures_verify_in_openssl() {
         let msg = message(n, i as u8);
         let msg_file = w.write(&format!("m{n}"), &msg);
         let sig = key.sign(DEFAULT_USER_ID, &msg, &mut rng).unwrap();
+        assert_openssl_verifies(&w, &pub_pem, &msg_file, &sig.to_der(), DISTID_DEFAULT);
+    }
+}
+
+/// HMAC-SM3 by OpenSSL (`openssl mac -digest SM3 -macopt hexkey:…
+/// HMAC`), as upper-case hex.
+fn openssl_hmac_sm3(w: &Work, key: &[u8], data: &[u8]) -> String {
+    let input = w.write("mac.in", data);
+    let out = ossl([
+        "mac",
+        "-digest",
+        "SM3",
+        "-macopt",
+        &format!("hexkey:{}", hex(key)),
+        "-in",
+        &input,
+        "HMAC",
+    ]);
+    text(&out).trim().to_ascii_uppercase()
+}
+
+/// The first k candidate of RFC 6979 §3.2 (with the §3.6 extra input)
+/// over HMAC-SM3, each HMAC computed by OpenSSL.
+fn openssl_rfc6979_first_k(w: &Work, x: &[u8; 32], e_mod_n: &[u8; 32], extra: &[u8]) -> String {
+    let unhex = |h: String| yizhengtong::hex::decode(&h).expect("openssl mac prints hex");
+    let mut v = vec![1u8; 32];
+    let mut k = vec![0u8; 32];
+    for sep in [0u8, 1] {
+        k = unhex(openssl_hmac_sm3(
+            w,
+            &k,
+            &[&v[..], &[sep], x, e_mod_n, extra].concat(),
+        ));
+        v = unhex(openssl_hmac_sm3(w, &k, &v));
+    }
+    openssl_hmac_sm3(w, &k, &v)
+}
+
+#[test]
+fn hedged_nonce_is_the_rfc6979_hmac_sm3_chain_openssl_computes() {
+    // The k a signature used (recovered with d) must be the first
+    // candidate of the HMAC_DRBG computed step by step by OpenSSL, with
+    // the RNG's 32 bytes as extra input; and the signature verifies there.
+    let w = Work::new("hedged-k");
+    for (seed, n) in [(80u64, 0usize), (81, 65), (82, 1000)] {
+        let key = PrivateKey::generate(&mut test_rng(seed));
+        let pub_pem = w.write("pub.pem", key.public_key().to_spki_pem());
+        let msg = message(n, seed as u8);
+        let msg_file = w.write("m", &msg);
+        let extra: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(37) ^ seed as u8).collect();
+        let sig = key
+            .sign(DEFAULT_USER_ID, &msg, &mut FixedRng::new(extra.clone()))
+            .unwrap();
+        let e = message_digest(&key.public_key(), DEFAULT_USER_ID, &msg).unwrap();
+        let expected = openssl_rfc6979_first_k(&w, &key.to_bytes(), &digest_mod_n(&e), &extra);
+        assert_eq!(
+            yizhengtong::hex::encode_upper(&nonce_of(&key, &sig)),
+            expected,
+            "seed {seed}: k is not the RFC 6979 HMAC-SM3 candidate"
+        );
         assert_openssl_verifies(&w, &pub_pem, &msg_file, &sig.to_der(), DISTID_DEFAULT);
     }
 }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::test_rng;
+use common::{FixedRng, nonce_of, test_rng};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -16,7 +16,9 @@ use yizhengtong::crypto::curve;
 use yizhengtong::crypto::encrypt::Ciphertext;
 use yizhengtong::crypto::sign::message_digest;
 use yizhengtong::crypto::sm4::{self, Padding};
-use yizhengtong::crypto::{CiphertextFormat, PrivateKey, PublicKey, Signature, SignatureFormat};
+use yizhengtong::crypto::{
+    CiphertextFormat, DEFAULT_USER_ID, PrivateKey, PublicKey, Signature, SignatureFormat,
+};
 use yizhengtong::{hex, pem};
 
 /// Cases for properties that do SM2 arithmetic.
@@ -415,6 +417,87 @@ proptest! {
             prop_assert_eq!(&sig.to_der(), &der);
         }
     }
+}
+
+// ---- hedged nonces ------------------------------------------------------
+//
+// k is derived from (d, e, 32 RNG bytes) by RFC 6979's HMAC_DRBG over
+// HMAC-SM3 (crypto::sign module docs). `nonce_of` recovers the k each
+// signature used from the private key, so these check k itself, not only r.
+
+proptest! {
+    #![proptest_config(config(EC_CASES / 2))]
+
+    /// An RNG that returns one constant byte forever (the worst broken
+    /// RNG) still gives every distinct message its own k, so the key
+    /// cannot be solved for; both signatures verify, and signing the same
+    /// message again reproduces the same signature (deterministic
+    /// fallback: RFC 6979 with a constant extra input).
+    #[test]
+    fn constant_rng_never_reuses_k_across_messages(
+        seed in any::<u64>(),
+        byte in any::<u8>(),
+        m1 in vec(any::<u8>(), 0..200),
+        m2 in vec(any::<u8>(), 0..200),
+    ) {
+        prop_assume!(m1 != m2);
+        let key = key_from_seed(seed);
+        let public = key.public_key();
+        let uid = DEFAULT_USER_ID;
+        let sig1 = key.sign(uid, &m1, &mut FixedRng::new(vec![byte])).unwrap();
+        let sig2 = key.sign(uid, &m2, &mut FixedRng::new(vec![byte])).unwrap();
+        prop_assert_ne!(nonce_of(&key, &sig1), nonce_of(&key, &sig2));
+        prop_assert_ne!(sig1.r(), sig2.r());
+        prop_assert!(public.verify(uid, &m1, &sig1).is_ok());
+        prop_assert!(public.verify(uid, &m2, &sig2).is_ok());
+        prop_assert!(yizhengtong::verify::verify(&public, uid, &m2, &sig2).is_ok());
+        let again = key.sign(uid, &m1, &mut FixedRng::new(vec![byte])).unwrap();
+        prop_assert_eq!(again, sig1);
+        // sign over the digest takes the same path
+        let e = message_digest(&public, uid, &m1).unwrap();
+        prop_assert_eq!(key.sign_digest(&e, &mut FixedRng::new(vec![byte])), sig1);
+    }
+}
+
+#[test]
+fn working_rng_randomises_signatures_of_one_message() {
+    let key = key_from_seed(70);
+    let public = key.public_key();
+    let mut rng = test_rng(71);
+    let msg = b"the same message";
+    let sigs: Vec<Signature> = (0..8)
+        .map(|_| key.sign(DEFAULT_USER_ID, msg, &mut rng).unwrap())
+        .collect();
+    let mut nonces: Vec<[u8; 32]> = sigs.iter().map(|s| nonce_of(&key, s)).collect();
+    nonces.sort_unstable();
+    nonces.dedup();
+    assert_eq!(nonces.len(), sigs.len(), "every signature has its own k");
+    for s in &sigs {
+        public.verify(DEFAULT_USER_ID, msg, s).unwrap();
+    }
+    assert_ne!(sigs[0], sigs[1]);
+}
+
+#[test]
+fn rng_bytes_are_mixed_in_not_used_as_k() {
+    // An RNG that returns a valid scalar: before hedging, that was k.
+    let key = key_from_seed(72);
+    let k = [0x11u8; 32];
+    let sig = key
+        .sign(DEFAULT_USER_ID, b"m", &mut FixedRng::new(k.to_vec()))
+        .unwrap();
+    assert_ne!(nonce_of(&key, &sig), k);
+    // Different RNG bytes, same message: a different k.
+    let other = key
+        .sign(DEFAULT_USER_ID, b"m", &mut FixedRng::new(vec![0x12]))
+        .unwrap();
+    assert_ne!(nonce_of(&key, &other), nonce_of(&key, &sig));
+    // The same RNG bytes under another key: a different k as well.
+    let key2 = key_from_seed(73);
+    let sig2 = key2
+        .sign(DEFAULT_USER_ID, b"m", &mut FixedRng::new(k.to_vec()))
+        .unwrap();
+    assert_ne!(nonce_of(&key2, &sig2), nonce_of(&key, &sig));
 }
 
 /// Every single-bit flip of the DER and raw encodings of a few signatures.

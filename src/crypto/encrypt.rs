@@ -219,10 +219,16 @@ pub fn candidate_formats(bytes: &[u8]) -> Vec<CiphertextFormat> {
     out
 }
 
+/// `x2 ‖ y2` of the shared point, wiped when dropped (as are the
+/// coordinate copies made on the way).
 fn x2y2(point: &sm2::AffinePoint) -> Zeroizing<[u8; 64]> {
     let mut z = Zeroizing::new([0u8; 64]);
-    z[..32].copy_from_slice(&point.x());
-    z[32..].copy_from_slice(&point.y());
+    let mut x = point.x();
+    let mut y = point.y();
+    z[..32].copy_from_slice(&x);
+    z[32..].copy_from_slice(&y);
+    x.zeroize();
+    y.zeroize();
     z
 }
 
@@ -246,10 +252,14 @@ impl PublicKey {
         }
         let p = sm2::ProjectivePoint::from(*self.affine());
         loop {
-            let mut k = random_scalar(rng);
+            let k_owned = random_scalar(rng);
+            // Borrowed, so the only copy of k is the one that is wiped.
+            let k: &sm2::Scalar = &k_owned;
             let c1 = (sm2::ProjectivePoint::generator() * k).to_affine();
-            let shared = (p * k).to_affine();
-            k.zeroize();
+            // The shared point k·P (and its projective form) is the secret
+            // of this ciphertext: wiped on drop, like k.
+            let shared_p = Zeroizing::new(p * k);
+            let shared = Zeroizing::new(shared_p.to_affine());
             let z = x2y2(&shared);
             let t = sm2_kdf(&z[..], plaintext.len());
             if t.iter().all(|&b| b == 0) {
@@ -279,7 +289,10 @@ impl PrivateKey {
     /// not match (wrong key or tampered ciphertext).
     pub fn decrypt_parts(&self, ct: &Ciphertext) -> Result<Zeroizing<Vec<u8>>> {
         let c1 = PublicKey::from_sec1_bytes(&ct.c1)?;
-        let shared = (sm2::ProjectivePoint::from(*c1.affine()) * *self.scalar()).to_affine();
+        let d = self.scalar();
+        // d·C1, the shared point: wiped on drop in both forms.
+        let shared_p = Zeroizing::new(sm2::ProjectivePoint::from(*c1.affine()) * d.as_ref());
+        let shared = Zeroizing::new(shared_p.to_affine());
         if bool::from(shared.is_identity()) {
             return Err(Error::DecryptionFailed("shared point is the identity"));
         }

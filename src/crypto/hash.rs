@@ -1,5 +1,30 @@
 //! SM3 (GB/T 32905), HMAC-SM3, PBKDF2-HMAC-SM3 and the SM2 key derivation
 //! function (GB/T 32918.4 §5.4.3).
+//!
+//! # Secrets in memory
+//!
+//! Hash and HMAC states absorb secrets (keys, PINs, shared points), so they
+//! are built to wipe themselves: with the `zeroize` features of `sm3`,
+//! `sha2`, `hmac` and `digest`, every SM3 and SHA-256 chaining state and
+//! every block buffer (the partial block not yet compressed) is zeroized
+//! when dropped, which covers [`Sm3`], [`HmacSm3`] (its inner and outer
+//! SM3 states and its buffer) and each HMAC state PBKDF2 clones per
+//! iteration. What the crates cannot wipe, because they keep it in a local
+//! they never zeroize and expose no hook for:
+//!
+//! * `hmac` 0.13 builds the padded key block (`key ⊕ ipad`, then
+//!   `key ⊕ opad`) in a stack local of `HmacCore::new_from_slice`, and the
+//!   inner digest in a stack local of `finalize_fixed_core`;
+//! * `pbkdf2` 0.13 has no `zeroize` feature at all: the last `U_i` of each
+//!   output block (a digest-sized stack local of `pbkdf2_body`) is left
+//!   behind. Its output goes to the caller's buffer, which callers here
+//!   hold in `Zeroizing`;
+//! * the SM3 compression function's message schedule (stack locals).
+//!
+//! These are dead stack slots, overwritten by later calls; no heap copy is
+//! left. Tags and derived keys returned to callers are plain arrays: wrap
+//! them in [`zeroize::Zeroizing`] when they are keys rather than public
+//! MACs.
 
 use hmac::{KeyInit, Mac};
 use sm3::Digest;
@@ -48,6 +73,10 @@ impl std::fmt::Debug for Sm3 {
         f.write_str("Sm3 { .. }")
     }
 }
+
+// `sm3::Sm3` wipes its chaining state and buffer on drop (feature
+// `sm3/zeroize`), and so, by its only field, does this wrapper.
+impl zeroize::ZeroizeOnDrop for Sm3 {}
 
 impl std::io::Write for Sm3 {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -116,6 +145,23 @@ impl HmacSm3 {
         }
     }
 }
+
+// `hmac::Hmac<Sm3>` is two `Sm3Core` states (inner and outer, each keyed
+// with the padded key) and a block buffer; with `sm3/zeroize` and
+// `digest/zeroize` each of them wipes itself on drop. `hmac` does not mark
+// `Hmac` itself `ZeroizeOnDrop`, so the claim is made here, and checked
+// against the parts it rests on at compile time.
+impl zeroize::ZeroizeOnDrop for HmacSm3 {}
+const _: () = {
+    fn parts_wipe<T: zeroize::ZeroizeOnDrop>() {}
+    fn check() {
+        // Sm3Core is the state type; sm3::Sm3 is ZeroizeOnDrop only when
+        // both Sm3Core and its block buffer (the one Hmac uses too) are.
+        parts_wipe::<sm3::Sm3Core>();
+        parts_wipe::<sm3::Sm3>();
+    }
+    let _ = check;
+};
 
 impl std::fmt::Debug for HmacSm3 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

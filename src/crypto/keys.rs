@@ -17,7 +17,7 @@ use der::{Decode, Encode};
 use rand_core::CryptoRng;
 use sm2::elliptic_curve::sec1::{FromSec1Point, ToSec1Point};
 use subtle::{Choice, ConstantTimeEq};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::curve::{self, OID_EC_PUBLIC_KEY, OID_SM2};
 use crate::error::{Error, Result};
@@ -99,7 +99,9 @@ impl PrivateKey {
     /// The 32-byte big-endian scalar. Wipe it when done.
     pub fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
         let mut out = Zeroizing::new([0u8; 32]);
-        out.copy_from_slice(&self.inner.to_bytes());
+        let mut d = self.inner.to_bytes();
+        out.copy_from_slice(&d);
+        d.zeroize();
         out
     }
 
@@ -110,8 +112,9 @@ impl PrivateKey {
         }
     }
 
-    pub(crate) fn scalar(&self) -> sm2::NonZeroScalar {
-        self.inner.to_nonzero_scalar()
+    /// A copy of the secret scalar d, wiped when dropped.
+    pub(crate) fn scalar(&self) -> Zeroizing<sm2::NonZeroScalar> {
+        Zeroizing::new(self.inner.to_nonzero_scalar())
     }
 
     // ---- PKCS#8 -------------------------------------------------------

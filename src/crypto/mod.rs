@@ -2,14 +2,20 @@
 //! HMAC-SM3, PBKDF2, SM4 modes, encrypted PKCS#8 and the PIN container.
 //!
 //! Secrets ([`PrivateKey`], [`Pin`], derived keys, decrypted plaintext)
-//! zeroize on drop and print as `[redacted]`. Randomness is always a
-//! parameter (`&mut impl CryptoRng`), so tests can be deterministic.
+//! zeroize on drop and print as `[redacted]`, as do the working copies
+//! made from them: scalars and shared points in [`sign`] and [`encrypt`],
+//! cipher key schedules in [`sm4`], hash and HMAC states in [`hash`]
+//! (each module says what its crates cannot wipe). Randomness is always a
+//! parameter (`&mut impl CryptoRng`), so tests can be deterministic;
+//! signing nonces are hedged (RFC 6979 over HMAC-SM3, mixed with the RNG's
+//! bytes: see [`sign`]).
 
 pub mod container;
 pub mod curve;
 pub mod encrypt;
 pub mod hash;
 pub mod keys;
+mod nonce;
 pub mod pkcs8enc;
 pub mod sign;
 pub mod sm4;

@@ -6,10 +6,39 @@
 //! string of at most 8191 bytes is accepted.
 //!
 //! Signing runs on the `sm2` crate's constant-time scalar and point
-//! arithmetic with a nonce drawn from the caller's RNG. Signatures encode
-//! as DER `SEQUENCE { r INTEGER, s INTEGER }` (the default, what OpenSSL
-//! writes) or raw `r ‖ s` (64 bytes); decoders accept only canonical DER
-//! and components in [1, n-1].
+//! arithmetic. Signatures encode as DER `SEQUENCE { r INTEGER, s INTEGER }`
+//! (the default, what OpenSSL writes) or raw `r ‖ s` (64 bytes); decoders
+//! accept only canonical DER and components in [1, n-1].
+//!
+//! # The nonce k
+//!
+//! k is *hedged*: it is not the RNG's output but the HMAC_DRBG of RFC 6979
+//! §3.2 over HMAC-SM3, keyed by the private scalar d and the digest
+//! `e mod n`, with 32 fresh bytes from the caller's RNG as the extra input
+//! of RFC 6979 §3.6 (the exact steps are in the `nonce` module source).
+//! SM2's own retry rule (A5/A6: r = 0, r + k = n or s = 0) takes the
+//! generator's next candidate. So:
+//!
+//! * with a working RNG, signatures are randomised as before: signing the
+//!   same message twice gives two different signatures;
+//! * with a broken RNG (one that repeats, e.g. after a fork or a VM
+//!   snapshot, or returns constant bytes) k still differs for every
+//!   different digest, so no two messages share a k and the key cannot be
+//!   solved for; the same message signed twice then gives the same
+//!   signature (plain RFC 6979 determinism), which leaks nothing.
+//!
+//! Every signing path of the SDK (certificates, CRLs, CMS, seals, QR
+//! challenges and responses, the CLI, the C and Java bindings) goes through
+//! [`PrivateKey::sign`] or [`PrivateKey::sign_digest`], hence through this
+//! derivation. Reproducing a published vector that states its k needs
+//! [`hazmat::sign_digest_with_nonce`].
+//!
+//! # Secrets in memory
+//!
+//! The copies of d, (1 + d)⁻¹, k, r·d and k − r·d that signing makes, and
+//! the DRBG's K and V, are held in [`Zeroizing`] and wiped when signing
+//! returns. What the `sm2` crate does inside its arithmetic (register and
+//! stack temporaries) is beyond reach.
 
 use rand_core::CryptoRng;
 use sm2::elliptic_curve::PrimeField;
@@ -17,11 +46,12 @@ use sm2::elliptic_curve::group::Group;
 use sm2::elliptic_curve::ops::{LinearCombination, Reduce};
 use sm2::elliptic_curve::point::AffineCoordinates;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::curve;
 use super::hash::{Sm3, Sm3Digest};
 use super::keys::{PrivateKey, PublicKey};
+use super::nonce::HedgedNonces;
 use crate::asn1;
 use crate::error::{Error, Result};
 
@@ -170,14 +200,16 @@ fn check_component(name: &'static str, v: &[u8; 32]) -> Result<()> {
     }
 }
 
-/// A uniformly random scalar in [1, n-1] drawn by rejection from `rng`.
-pub(crate) fn random_scalar<R: CryptoRng + ?Sized>(rng: &mut R) -> sm2::Scalar {
+/// A uniformly random scalar in [1, n-1] drawn by rejection from `rng`
+/// (the ephemeral key of SM2 encryption; signing uses [`HedgedNonces`]).
+pub(crate) fn random_scalar<R: CryptoRng + ?Sized>(rng: &mut R) -> Zeroizing<sm2::Scalar> {
     let mut buf = sm2::FieldBytes::default();
     loop {
         rng.fill_bytes(&mut buf);
         let candidate: Option<sm2::Scalar> = sm2::Scalar::from_repr(buf).into();
         buf.zeroize();
         if let Some(k) = candidate {
+            let k = Zeroizing::new(k);
             if !bool::from(k.is_zero()) {
                 return k;
             }
@@ -185,8 +217,59 @@ pub(crate) fn random_scalar<R: CryptoRng + ?Sized>(rng: &mut R) -> sm2::Scalar {
     }
 }
 
+/// `e mod n`, the digest as a scalar (GB/T 32918.2 A5 adds it to x1).
+fn digest_scalar(e: &Sm3Digest) -> sm2::Scalar {
+    <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&sm2::FieldBytes::from(*e))
+}
+
+/// The two secret scalars every signature needs: d and (1 + d)⁻¹, wiped
+/// when dropped.
+struct SigningScalars {
+    d: Zeroizing<sm2::Scalar>,
+    inv_1_plus_d: Zeroizing<sm2::Scalar>,
+}
+
+impl SigningScalars {
+    fn of(key: &PrivateKey) -> Self {
+        let d = Zeroizing::new(*key.scalar().as_ref());
+        let one_plus_d = Zeroizing::new(sm2::Scalar::ONE + *d);
+        // d is in [1, n-2] (PrivateKey refuses anything else), so 1 + d is
+        // non-zero and invertible; `invert` is the constant-time inverse.
+        let inv: Option<sm2::Scalar> = one_plus_d.invert().into();
+        let inv_1_plus_d = Zeroizing::new(inv.unwrap_or_else(|| unreachable!()));
+        Self { d, inv_1_plus_d }
+    }
+
+    /// GB/T 32918.2 A4–A6 for one nonce `k` (in [1, n-1]): `None` when k
+    /// is unusable (r = 0, r + k = n or s = 0) and SM2 asks for another.
+    /// Constant-time arithmetic throughout; the only branches are on r and
+    /// s, which are published, and on r + k = n, which only discards k.
+    fn sign_with(&self, e: &sm2::Scalar, k: &sm2::Scalar) -> Option<Signature> {
+        let x1 = (sm2::ProjectivePoint::generator() * k).to_affine().x();
+        let r = *e + <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&x1);
+        if bool::from(r.is_zero() | (r + k).is_zero()) {
+            return None;
+        }
+        // r·d and k − r·d each give d away next to the signature: wipe them.
+        let rd = Zeroizing::new(r * *self.d);
+        let k_minus_rd = Zeroizing::new(*k - *rd);
+        let s = *self.inv_1_plus_d * *k_minus_rd;
+        if bool::from(s.is_zero()) {
+            return None;
+        }
+        let mut rb = [0u8; 32];
+        let mut sb = [0u8; 32];
+        rb.copy_from_slice(&r.to_repr());
+        sb.copy_from_slice(&s.to_repr());
+        Some(Signature { r: rb, s: sb })
+    }
+}
+
 impl PrivateKey {
     /// Sign `message` under `user_id` (ZA and SM3 computed inside).
+    ///
+    /// The nonce is hedged (see the [module docs](self)): `rng` supplies
+    /// 32 bytes that are mixed with the key and the digest.
     pub fn sign<R: CryptoRng + ?Sized>(
         &self,
         user_id: &[u8],
@@ -197,32 +280,61 @@ impl PrivateKey {
         Ok(self.sign_digest(&e, rng))
     }
 
-    /// Sign a precomputed digest `e = SM3(ZA ‖ M)`.
+    /// Sign a precomputed digest `e = SM3(ZA ‖ M)`, with a hedged nonce
+    /// (RFC 6979 HMAC-SM3 derivation from d and e, mixed with 32 bytes
+    /// from `rng`; see the [module docs](self)).
     pub fn sign_digest<R: CryptoRng + ?Sized>(&self, e: &Sm3Digest, rng: &mut R) -> Signature {
-        let d = *self.scalar();
-        let e = <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&sm2::FieldBytes::from(*e));
-        // d is in [1, n-2], so 1 + d is non-zero and invertible.
-        let inv_1_plus_d: sm2::Scalar =
-            Option::from((sm2::Scalar::ONE + d).invert()).unwrap_or_else(|| unreachable!());
+        let mut extra = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(&mut extra[..]);
+        let e = digest_scalar(e);
+        let scalars = SigningScalars::of(self);
+        let mut e_mod_n = [0u8; 32];
+        e_mod_n.copy_from_slice(&e.to_repr());
+        let mut nonces = HedgedNonces::new(&self.to_bytes(), &e_mod_n, &extra[..]);
         loop {
-            let mut k = random_scalar(rng);
-            let x1 = (sm2::ProjectivePoint::generator() * k).to_affine().x();
-            let r = e + <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&x1);
-            if bool::from(r.is_zero() | (r + k).is_zero()) {
-                k.zeroize();
-                continue;
+            let k = nonces.next_scalar();
+            if let Some(sig) = scalars.sign_with(&e, &k) {
+                return sig;
             }
-            let s = inv_1_plus_d * (k - r * d);
-            k.zeroize();
-            if bool::from(s.is_zero()) {
-                continue;
-            }
-            let mut rb = [0u8; 32];
-            let mut sb = [0u8; 32];
-            rb.copy_from_slice(&r.to_repr());
-            sb.copy_from_slice(&s.to_repr());
-            return Signature { r: rb, s: sb };
         }
+    }
+}
+
+/// Signing with a nonce the caller chooses: for reproducing published
+/// known-answer vectors (GB/T 32918.2 Annex A, GM/T 0003 examples) that
+/// state their k, and nothing else.
+pub mod hazmat {
+    use super::*;
+
+    /// Sign the digest `e = SM3(ZA ‖ M)` with the nonce `k` (32 bytes,
+    /// big-endian) instead of a derived one.
+    ///
+    /// **Danger:** the private key follows from any two signatures that
+    /// share a k, or from one signature whose k is known or guessable.
+    /// Use [`PrivateKey::sign_digest`] for anything real.
+    ///
+    /// Refuses k outside [1, n-1], and a k that SM2 would have to replace
+    /// (r = 0, r + k = n or s = 0), with [`Error::InvalidParameter`].
+    pub fn sign_digest_with_nonce(
+        key: &PrivateKey,
+        e: &Sm3Digest,
+        k: &[u8; 32],
+    ) -> Result<Signature> {
+        let mut repr = sm2::FieldBytes::from(*k);
+        let k: Option<sm2::Scalar> = sm2::Scalar::from_repr(repr).into();
+        repr.zeroize();
+        let k = Zeroizing::new(
+            k.filter(|k| !bool::from(k.is_zero()))
+                .ok_or_else(|| Error::param("k", "must be in [1, n-1]"))?,
+        );
+        SigningScalars::of(key)
+            .sign_with(&digest_scalar(e), &k)
+            .ok_or_else(|| {
+                Error::param(
+                    "k",
+                    "gives r = 0, r + k = n or s = 0; SM2 needs another nonce",
+                )
+            })
     }
 }
 

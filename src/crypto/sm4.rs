@@ -5,6 +5,21 @@
 //! initial counter block and increments it as a 128-bit big-endian number,
 //! as OpenSSL's `sm4-ctr` does. GCM and CCM take a 12-byte nonce and give a
 //! 16-byte tag appended to the ciphertext (RFC 8998).
+//!
+//! # Key schedules are wiped
+//!
+//! Every cipher instance here is built from a secret key (the PIN
+//! container's key-encryption key, the database sealing key, a PBES2
+//! key) and lives only for the call. With the `zeroize` features of
+//! `sm4`, `aes`, `cipher`, `cbc`, `ecb`, `ctr` and `aes-gcm`, dropping it
+//! wipes what it holds: the SM4 round keys (and AES's, in
+//! [`super::pkcs8enc`]), the CBC chaining block, the CTR counter, GCM's
+//! hash subkey H. `ecb` and `ccm` do not mark their types
+//! `ZeroizeOnDrop` (`ccm` 0.6 has no `zeroize` feature), but their only
+//! secret is the `Sm4` they hold, and `Sm4` wipes its round keys in its own
+//! `Drop`. Left unwiped: CCM's CBC-MAC accumulator and the per-block
+//! keystream temporaries inside the mode crates (stack locals the crates
+//! do not zeroize). The tests check the wiping types at compile time.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use cipher::block_padding::{NoPadding, Pkcs7};
@@ -222,4 +237,59 @@ pub fn ccm_decrypt(
     )
     .map(Zeroizing::new)
     .map_err(|_| Error::AuthenticationFailed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Compiles only for types that wipe themselves on drop.
+    fn assert_zod<T: zeroize::ZeroizeOnDrop>() {}
+
+    #[test]
+    fn cipher_states_wipe_on_drop() {
+        // A compile-time check: removing a `zeroize` feature in Cargo.toml
+        // makes this test fail to build.
+        assert_zod::<sm4::Sm4>();
+        assert_zod::<aes::Aes128>();
+        assert_zod::<aes::Aes256>();
+        assert_zod::<cbc::Encryptor<sm4::Sm4>>();
+        assert_zod::<cbc::Decryptor<sm4::Sm4>>();
+        assert_zod::<cbc::Encryptor<aes::Aes128>>();
+        assert_zod::<cbc::Decryptor<aes::Aes256>>();
+        assert_zod::<ctr::Ctr128BE<sm4::Sm4>>();
+        assert_zod::<Sm4Gcm>();
+        assert_zod::<crate::crypto::hash::Sm3>();
+        assert_zod::<crate::crypto::hash::HmacSm3>();
+        assert_zod::<sha2::Sha256>();
+    }
+
+    #[test]
+    fn modes_still_round_trip() {
+        // The wiping is on drop only: each mode still decrypts what it
+        // encrypted (and GCM refuses a flipped bit).
+        let key = [0x42u8; KEY_LEN];
+        let iv = [7u8; BLOCK_LEN];
+        let nonce = [9u8; AEAD_NONCE_LEN];
+        let msg = b"seventeen bytes!!";
+        let ct = cbc_encrypt(&key, &iv, msg, Padding::Pkcs7).unwrap();
+        assert_eq!(
+            &cbc_decrypt(&key, &iv, &ct, Padding::Pkcs7).unwrap()[..],
+            msg
+        );
+        let ct = ecb_encrypt(&key, msg, Padding::Pkcs7).unwrap();
+        assert_eq!(&ecb_decrypt(&key, &ct, Padding::Pkcs7).unwrap()[..], msg);
+        let ct = ctr(&key, &iv, msg).unwrap();
+        assert_ne!(&ct[..], msg);
+        assert_eq!(&ctr(&key, &iv, &ct).unwrap()[..], msg);
+        let mut ct = gcm_encrypt(&key, &nonce, b"aad", msg).unwrap();
+        assert_eq!(&gcm_decrypt(&key, &nonce, b"aad", &ct).unwrap()[..], msg);
+        ct[0] ^= 1;
+        assert_eq!(
+            gcm_decrypt(&key, &nonce, b"aad", &ct),
+            Err(Error::AuthenticationFailed)
+        );
+        let ct = ccm_encrypt(&key, &nonce, b"aad", msg).unwrap();
+        assert_eq!(&ccm_decrypt(&key, &nonce, b"aad", &ct).unwrap()[..], msg);
+    }
 }

@@ -166,6 +166,32 @@ impl rand_core::TryRng for FixedRng {
 }
 impl rand_core::TryCryptoRng for FixedRng {}
 
+/// The nonce k a signature used, recovered with the private key:
+/// s = (1 + d)⁻¹ (k − r·d), so k = s(1 + d) + r·d mod n. Lets tests check
+/// which k signing chose without any hook into the signer.
+pub fn nonce_of(
+    key: &yizhengtong::crypto::PrivateKey,
+    sig: &yizhengtong::crypto::Signature,
+) -> [u8; 32] {
+    use sm2::elliptic_curve::PrimeField;
+    let scalar = |b: &[u8; 32]| -> sm2::Scalar {
+        Option::from(sm2::Scalar::from_repr((*b).into())).expect("a scalar below n")
+    };
+    let d = scalar(&key.to_bytes());
+    let (r, s) = (scalar(sig.r()), scalar(sig.s()));
+    let k = s * (sm2::Scalar::ONE + d) + r * d;
+    k.to_repr().into()
+}
+
+/// `e mod n` as 32 bytes (what RFC 6979 calls bits2octets of the digest).
+pub fn digest_mod_n(e: &[u8; 32]) -> [u8; 32] {
+    use sm2::elliptic_curve::PrimeField;
+    use sm2::elliptic_curve::ops::Reduce;
+    <sm2::Scalar as Reduce<sm2::FieldBytes>>::reduce(&(*e).into())
+        .to_repr()
+        .into()
+}
+
 /// A deterministic RNG for reproducible tests.
 pub fn test_rng(seed: u64) -> rand::rngs::StdRng {
     use rand::SeedableRng;
