@@ -56,6 +56,11 @@ fn world(seed: u64, lifetime: u64) -> World {
 
 /// A world whose service runs on `store`.
 fn world_on(seed: u64, lifetime: u64, store: AnyStore) -> World {
+    world_with(seed, lifetime, store, json!({}))
+}
+
+/// A world whose configuration has `extra`'s fields besides the usual.
+fn world_with(seed: u64, lifetime: u64, store: AnyStore, extra: Value) -> World {
     let mut rng = common::test_rng(seed);
     let now = SystemTime::now() - Duration::from_secs(86_400);
     let root = CertificateAuthority::create_root(
@@ -160,6 +165,10 @@ fn world_on(seed: u64, lifetime: u64, store: AnyStore) -> World {
         "crl_refresh_secs": 1,
         "lifetime_secs": lifetime,
     });
+    let mut config = config;
+    if let (Some(c), Some(e)) = (config.as_object_mut(), extra.as_object()) {
+        c.extend(e.clone());
+    }
     write("config.json", config.to_string().as_bytes());
     let (cfg, base) = ServiceConfig::from_file(&dir.0.join("config.json")).unwrap();
     // The backend named by YZT_TEST_BACKEND (memory, or PostgreSQL in CI's
@@ -934,7 +943,7 @@ fn instances_over_one_database_answer_alike() {
     let w = world_on(31, 120, a_store);
     let b = w.another_instance(b_store);
     let on_b = |path: &str| format!("{}{path}", b.url());
-    let status = |url: String| client::get(&url, T).unwrap().json().unwrap();
+    let status = |url: String| client::get_as(&url, &w.key, T).unwrap().json().unwrap();
 
     // A login issued by A, scanned and answered through B.
     let c = w.issue(json!({"action": "login"}));
@@ -957,8 +966,11 @@ fn instances_over_one_database_answer_alike() {
     assert_eq!(seen_by_a["identity"]["name"], "欧勇");
     assert_eq!(seen_by_a["identity"]["holder"], ID);
     assert_eq!(status(on_b(&page)), seen_by_a);
-    // The replay through A is refused, and the login stands everywhere.
-    assert_eq!(accepted(&w.submit(tid, &der)), (false, 1004));
+    // The same answer through A gets its verdict again; another answer
+    // is a replay, refused; the login stands everywhere.
+    assert_eq!(accepted(&w.submit(tid, &der)), (true, 0));
+    let other = w.answer_seeded(c["text"].as_str().unwrap(), ActionInput::Login, 77);
+    assert_eq!(accepted(&w.submit(tid, &other)), (false, 1004));
     assert_eq!(w.get(&page).json().unwrap(), seen_by_a);
     assert_eq!(status(on_b(&page)), seen_by_a);
 
@@ -971,8 +983,9 @@ fn instances_over_one_database_answer_alike() {
         .public_key()
         .encrypt_to(&doc_key, CiphertextFormat::Asn1, &mut common::test_rng(31))
         .unwrap();
-    let c = client::post_json(
+    let c = client::post_json_as(
         &on_b("/v1/qr"),
+        &w.key,
         &json!({"action": "decrypt", "envelope": Base64::encode_string(&envelope)}),
         T,
     )
@@ -980,7 +993,8 @@ fn instances_over_one_database_answer_alike() {
     assert_eq!(c.status, 201, "{}", String::from_utf8_lossy(&c.body));
     let c = c.json().unwrap();
     let tid = c["transaction"].as_str().unwrap();
-    let take = |url: String| client::post_json(&url, &json!({"transaction": tid}), T).unwrap();
+    let take =
+        |url: String| client::post_json_as(&url, &w.key, &json!({"transaction": tid}), T).unwrap();
     assert_eq!(
         error_code(&take(w.url("/v1/decrypt-envelope")), 409),
         "not_authorised"
@@ -1025,13 +1039,75 @@ fn instances_over_one_database_answer_alike() {
         .unwrap()
     };
     assert_eq!(accepted(&post_b(&bad)), (false, 1015));
+    // a refused answer changes nothing on any instance
     let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
-    assert_eq!(st["state"], "refused");
-    assert_eq!(st["refusal"]["reason"], "bad_signature");
-    assert_eq!(status(on_b(&format!("/v1/qr/{tid}"))), st);
-    // the good answer after it finds the code used, and changes nothing
-    assert_eq!(accepted(&w.submit(tid, &good)), (false, 1004));
-    assert_eq!(w.get(&format!("/v1/qr/{tid}")).json().unwrap(), st);
+    assert_eq!(st["state"], "pending");
+    assert_eq!(status(on_b(&format!("/v1/qr/{tid}")))["state"], "pending");
+    assert_eq!(accepted(&w.submit(tid, &good)), (true, 0));
+
+    // Forged, replayed and genuine answers raced on both instances, for
+    // several codes: exactly one acceptance and one charge per code, the
+    // page authorised on both, every copy of the genuine answer told the
+    // same verdict.
+    let before = package(&w, "ca");
+    for round in 0..5u64 {
+        let c = w.issue(json!({"action": "login"}));
+        let tid = c["transaction"].as_str().unwrap().to_string();
+        let text = c["text"].as_str().unwrap().to_string();
+        let genuine = w.answer_seeded(&text, ActionInput::Login, 1000 + round);
+        let rival = w.answer_seeded(&text, ActionInput::Login, 2000 + round);
+        let mut forged = genuine.clone();
+        let n = forged.len();
+        forged[n - 3] ^= 0x40;
+        let urls = [w.url(""), b.url()];
+        let answers: Vec<(usize, (bool, i64))> = std::thread::scope(|scope| {
+            let jobs: Vec<_> = (0..12)
+                .map(|i| {
+                    let der = match i % 3 {
+                        0 => genuine.clone(),
+                        1 => forged.clone(),
+                        _ => rival.clone(),
+                    };
+                    let url = format!("{}/v1/qr/{tid}/response", urls[i % 2]);
+                    scope.spawn(move || {
+                        let r = client::post_json(
+                            &url,
+                            &json!({"response": Base64::encode_string(&der)}),
+                            T,
+                        )
+                        .unwrap();
+                        (i % 3, accepted(&r))
+                    })
+                })
+                .collect();
+            jobs.into_iter().map(|j| j.join().unwrap()).collect()
+        });
+        let accepted_n = answers.iter().filter(|(_, (ok, _))| *ok).count();
+        let forged_ok = answers.iter().any(|(k, (ok, _))| *k == 1 && *ok);
+        assert!(!forged_ok, "a forged answer accepted: {answers:?}");
+        // either the genuine or the rival answer won; all copies of the
+        // winner are told "accepted", all of the other 1004
+        let genuine_won = answers.iter().any(|(k, (ok, _))| *k == 0 && *ok);
+        let winner = if genuine_won { 0 } else { 2 };
+        for (k, verdict) in &answers {
+            match k {
+                1 => assert_eq!(*verdict, (false, 1015), "{answers:?}"),
+                k if *k == winner => assert_eq!(*verdict, (true, 0), "{answers:?}"),
+                _ => assert_eq!(*verdict, (false, 1004), "{answers:?}"),
+            }
+        }
+        assert_eq!(accepted_n, 4, "{answers:?}");
+        let page = format!("/v1/qr/{tid}");
+        assert_eq!(w.get(&page).json().unwrap()["state"], "authorised");
+        assert_eq!(status(on_b(&page))["state"], "authorised");
+    }
+    assert_eq!(package(&w, "ca"), before - 5, "one charge per code");
+}
+
+/// Uses left of the holder's package, read over HTTP as the platform.
+fn package(w: &World, institution: &str) -> u64 {
+    let v = w.get(&format!("/v1/packages/{ID}")).json().unwrap();
+    v[institution].as_u64().unwrap()
 }
 
 /// The database's sealing key comes from the platform key: every instance
@@ -1123,5 +1199,289 @@ fn crls_are_read_again_when_their_file_changes() {
     assert!(
         err.contains("CRL 1") && err.contains("Serve Test Root"),
         "{err}"
+    );
+}
+
+// ---- attacks: each one tried, each one shown to change nothing -----------------
+//
+// Who may call what (README, "Deploying"): platform routes need the API
+// key; the phone's calls are public but change nothing unless the
+// response verifies; the login page reads only its own code, masked.
+
+/// Everything an attack could have changed, for one code.
+fn books(w: &World, tid: &str) -> (Value, u64, u64) {
+    let st = w.get(&format!("/v1/qr/{tid}")).json().unwrap();
+    (st, package(w, "ca"), package(w, "seal"))
+}
+
+#[test]
+fn attack_without_the_platform_key_gets_nothing() {
+    let w = world(40, 120);
+    let doc_key = [9u8; 16];
+    let envelope = w
+        .enc_cert
+        .public_key()
+        .encrypt_to(&doc_key, CiphertextFormat::Asn1, &mut common::test_rng(40))
+        .unwrap();
+    let c = w.issue(json!({"action": "decrypt", "envelope": Base64::encode_string(&envelope)}));
+    let tid = c["transaction"].as_str().unwrap();
+    let der = w.answer(
+        c["text"].as_str().unwrap(),
+        ActionInput::Decrypt {
+            envelope: &envelope,
+        },
+    );
+    assert_eq!(accepted(&w.submit(tid, &der)), (true, 0));
+    let before = books(&w, tid);
+    // Holding only the QR text: no key, no outcome, no identity, no code.
+    let take = json!({"transaction": tid});
+    for r in [
+        w.post_public("/v1/decrypt-envelope", take.clone()),
+        client::post_json_as(&w.url("/v1/decrypt-envelope"), "yzt_00", &take, T).unwrap(),
+        w.get_public(&format!("/v1/qr/{tid}")),
+        w.post_public("/v1/qr", json!({"action": "msg_sign", "message": "aGk="})),
+        w.post_public(
+            "/v1/packages",
+            json!({"holder": ID, "institution": "ca", "uses": 9999}),
+        ),
+        w.get_public(&format!("/v1/packages/{ID}")),
+        w.post_public("/v1/verify", json!({})),
+    ] {
+        assert_eq!(error_code(&r, 401), "unauthorized");
+        assert!(!String::from_utf8_lossy(&r.body).contains(ID));
+    }
+    // The scan notice answers only the state.
+    let scanned = w
+        .post_public(&format!("/v1/qr/{tid}/scanned"), json!({}))
+        .json()
+        .unwrap();
+    assert_eq!(scanned["state"], "authorised");
+    assert!(scanned.get("identity").is_none() && scanned.get("outcome").is_none());
+    // Nothing changed: the platform still gets the key, once.
+    assert_eq!(books(&w, tid), before);
+    let key = w.post("/v1/decrypt-envelope", take).json().unwrap();
+    assert_eq!(
+        Base64::decode_vec(key["document_key"].as_str().unwrap()).unwrap(),
+        doc_key
+    );
+}
+
+#[test]
+fn attack_the_login_page_status_is_the_pages_alone_and_masked() {
+    let w = world(41, 120);
+    let r = w.post_public("/v1/login", json!({}));
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let c = r.json().unwrap();
+    let tid = c["transaction"].as_str().unwrap();
+    let secret = c["page_secret"].as_str().unwrap();
+    let text = c["text"].as_str().unwrap();
+    assert!(!text.contains(secret), "the secret is not in the QR text");
+    let read = |secret: &str| {
+        client::send(
+            "GET",
+            &w.url(&format!("/v1/login/{tid}")),
+            &[("X-Page-Secret", secret)],
+            None,
+            T,
+        )
+        .unwrap()
+    };
+    assert_eq!(read(secret).json().unwrap()["state"], "pending");
+    let der = w.answer(text, ActionInput::Login);
+    assert_eq!(accepted(&w.submit(tid, &der)), (true, 0));
+    // Without the secret, or with another: refused.
+    assert_eq!(
+        error_code(&w.get_public(&format!("/v1/login/{tid}")), 403),
+        "page_secret"
+    );
+    assert_eq!(error_code(&read(&"0".repeat(64)), 403), "page_secret");
+    // A platform-issued code has no page: refused too.
+    let p = w.issue(json!({"action": "login"}));
+    let ptid = p["transaction"].as_str().unwrap();
+    let r = client::send(
+        "GET",
+        &w.url(&format!("/v1/login/{ptid}")),
+        &[("X-Page-Secret", secret)],
+        None,
+        T,
+    )
+    .unwrap();
+    assert_eq!(error_code(&r, 403), "page_secret");
+    // With it: masked.
+    let v = read(secret).json().unwrap();
+    assert_eq!(v["state"], "authorised");
+    assert_eq!(v["identity"]["name"], "欧*");
+    assert_eq!(v["identity"]["member"], "138****0000");
+    let body = v.to_string();
+    assert!(!body.contains(ID) && !body.contains("13800000000") && !body.contains("欧勇"));
+    assert!(v["identity"].get("holder").is_none() && v.get("outcome").is_none());
+}
+
+#[test]
+fn attack_forged_misdirected_and_replayed_responses_change_nothing() {
+    let w = world(42, 120);
+    let c = w.issue(json!({"action": "login"}));
+    let tid = c["transaction"].as_str().unwrap();
+    let text = c["text"].as_str().unwrap();
+    let genuine = w.answer(text, ActionInput::Login);
+    let before = books(&w, tid);
+    // tampered statement signature
+    let mut tampered = genuine.clone();
+    let n = tampered.len();
+    tampered[n - 2] ^= 1;
+    assert_eq!(accepted(&w.submit(tid, &tampered)), (false, 1015));
+    // someone else's response (another code's) with the victim's id in the URL
+    let other = w.issue(json!({"action": "login"}));
+    let others = w.answer(other["text"].as_str().unwrap(), ActionInput::Login);
+    assert_eq!(
+        error_code(&w.submit(tid, &others), 409),
+        "wrong_transaction"
+    );
+    // garbage
+    assert_eq!(accepted(&w.submit(tid, b"garbage")), (false, 1001));
+    assert_eq!(books(&w, tid), before, "nothing changed");
+    // the holder's genuine answer is accepted and charged once
+    assert_eq!(accepted(&w.submit(tid, &genuine)), (true, 0));
+    let (st, ca, seal) = books(&w, tid);
+    assert_eq!(st["state"], "authorised");
+    assert_eq!((ca, seal), (before.1 - 1, before.2));
+    // after it: another answer is a replay, the same one a retry; neither
+    // changes anything
+    let rival = w.answer_seeded(text, ActionInput::Login, 44);
+    assert_eq!(accepted(&w.submit(tid, &rival)), (false, 1004));
+    assert_eq!(accepted(&w.submit(tid, &genuine)), (true, 0));
+    assert_eq!(books(&w, tid), (st, ca, seal));
+}
+
+#[test]
+fn attack_issuing_is_bounded() {
+    let w = world_with(
+        43,
+        120,
+        test_backend().unwrap(),
+        json!({"issue_per_minute": 4, "login_codes_per_minute": 2, "max_pending": 6}),
+    );
+    // a message longer than a phone shows: refused, nothing issued
+    let long = Base64::encode_string(&vec![b'a'; 4097]);
+    assert_eq!(
+        error_code(
+            &w.post("/v1/qr", json!({"action": "msg_sign", "message": long})),
+            400
+        ),
+        "bad_request"
+    );
+    // per key: 4 a minute (the refused one above counted)
+    for _ in 0..3 {
+        w.issue(json!({"action": "login"}));
+    }
+    let r = w.post("/v1/qr", json!({"action": "login"}));
+    assert_eq!(error_code(&r, 429), "rate_limited");
+    // per address, for the public login page: 2 a minute
+    for _ in 0..2 {
+        assert_eq!(w.post_public("/v1/login", json!({})).status, 201);
+    }
+    assert_eq!(
+        error_code(&w.post_public("/v1/login", json!({})), 429),
+        "rate_limited"
+    );
+    // at most 3 codes waiting at once: the 4th is refused until one is
+    // answered (or expires)
+    let w = world_with(
+        46,
+        120,
+        test_backend().unwrap(),
+        json!({"issue_per_minute": 0, "max_pending": 3}),
+    );
+    let codes: Vec<Value> = (0..3)
+        .map(|_| w.issue(json!({"action": "login"})))
+        .collect();
+    let r = w.post("/v1/qr", json!({"action": "login"}));
+    assert_eq!(error_code(&r, 429), "limit_reached");
+    let tid = codes[0]["transaction"].as_str().unwrap();
+    let der = w.answer(codes[0]["text"].as_str().unwrap(), ActionInput::Login);
+    assert_eq!(accepted(&w.submit(tid, &der)), (true, 0));
+    w.issue(json!({"action": "login"}));
+}
+
+#[test]
+fn attack_cross_site_and_non_json_posts_are_refused() {
+    let w = world_with(
+        44,
+        120,
+        test_backend().unwrap(),
+        json!({"cors_origins": ["https://ggzy.example.cn"]}),
+    );
+    let c = w.issue(json!({"action": "login"}));
+    let tid = c["transaction"].as_str().unwrap();
+    let der = w.answer(c["text"].as_str().unwrap(), ActionInput::Login);
+    let before = books(&w, tid);
+    let body = format!("{{\"response\":\"{}\"}}", Base64::encode_string(&der));
+    for ctype in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ] {
+        let r = client::request(
+            "POST",
+            &w.url(&format!("/v1/qr/{tid}/response")),
+            Some((ctype, body.as_bytes())),
+            T,
+        )
+        .unwrap();
+        assert_eq!(error_code(&r, 415), "unsupported_media_type", "{ctype}");
+        let r = client::request("POST", &w.url("/v1/login"), Some((ctype, b"{}")), T).unwrap();
+        assert_eq!(error_code(&r, 415), "unsupported_media_type", "{ctype}");
+    }
+    // a page of another origin: its preflight and its post are refused
+    let evil = [("Origin", "https://evil.example.com")];
+    let r = client::send("OPTIONS", &w.url("/v1/login"), &evil, None, T).unwrap();
+    assert_eq!(error_code(&r, 403), "cors_refused");
+    let r = client::send(
+        "POST",
+        &w.url(&format!("/v1/qr/{tid}/response")),
+        &evil,
+        Some(("application/json", body.as_bytes())),
+        T,
+    )
+    .unwrap();
+    assert_eq!(error_code(&r, 403), "cross_origin");
+    assert_eq!(books(&w, tid), before, "nothing changed");
+    // the configured origin's preflight is answered
+    let ok = [("Origin", "https://ggzy.example.cn")];
+    let r = client::send("OPTIONS", &w.url("/v1/login"), &ok, None, T).unwrap();
+    assert_eq!(r.status, 204);
+    // and the service's own page posts
+    let own = format!("http://{}", w.server.addr);
+    let r = client::send(
+        "POST",
+        &w.url("/v1/login"),
+        &[("Origin", own.as_str())],
+        Some(("application/json", b"{}")),
+        T,
+    )
+    .unwrap();
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+}
+
+#[test]
+fn attack_errors_carry_a_request_id_and_no_internals() {
+    let w = world(45, 120);
+    for r in [
+        w.get("/nowhere"),
+        w.post_public("/v1/qr", json!({})),
+        w.post("/v1/qr", json!({"action": "fly"})),
+    ] {
+        let v = r.json().unwrap();
+        let id = v["error"]["request_id"].as_str().unwrap();
+        assert_eq!(id.len(), 16, "{v}");
+        let text = v.to_string();
+        for leak in ["postgres://", "/tmp/", ".rs:", "panicked"] {
+            assert!(!text.contains(leak), "{text}");
+        }
+    }
+    let h = w.get_public("/healthz").json().unwrap();
+    assert!(
+        h["backend"] == "memory" || h["backend"] == "postgres",
+        "{h}"
     );
 }

@@ -769,8 +769,15 @@ fn page_json(tid: &str, page: &PageStatus, now: u64) -> Value {
         let d: Value = serde_json::from_str(&page.detail).unwrap_or(Value::Null);
         let id = &d["identity"];
         let text = |k: &str| id[k].as_str().unwrap_or_default().to_string();
+        // a person's name is masked; an enterprise certificate's name is
+        // the enterprise's, public as its credit code is
+        let name = if id["enterprise"].is_string() {
+            text("name")
+        } else {
+            guard::mask_name(&text("name"))
+        };
         v["identity"] = json!({
-            "name": guard::mask_name(&text("name")),
+            "name": name,
             "member": guard::mask_account(&text("member")),
             "enterprise": id["enterprise"],
             "enterprise_name": id["enterprise_name"],
@@ -1401,7 +1408,7 @@ async fn bounded(State(s): State<Shared>, req: Request, next: Next) -> Response 
 /// than the service's own or a configured one is refused (403), and a
 /// POST whose body is not declared JSON is refused (415), so that no web
 /// page can post to the service without the browser asking first.
-fn gate(s: &Service, req: &Request) -> std::result::Result<Option<HeaderValue>, Response> {
+fn gate(s: &Service, req: &Request) -> std::result::Result<Option<HeaderValue>, Box<Response>> {
     let h = req.headers();
     let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let host = h
@@ -1413,7 +1420,7 @@ fn gate(s: &Service, req: &Request) -> std::result::Result<Option<HeaderValue>, 
         .and_then(|o| HeaderValue::from_str(o).ok());
     let foreign = origin.is_some_and(|o| !guard::same_origin(o, host)) && allowed.is_none();
     if req.method() == axum::http::Method::OPTIONS {
-        return Err(match allowed {
+        return Err(Box::new(match allowed {
             Some(o) => {
                 let mut r = StatusCode::NO_CONTENT.into_response();
                 let hs = r.headers_mut();
@@ -1438,15 +1445,15 @@ fn gate(s: &Service, req: &Request) -> std::result::Result<Option<HeaderValue>, 
                 "cors_refused",
                 "this origin may not call the service from a browser (cors_origins)",
             ),
-        });
+        }));
     }
     if req.method() == axum::http::Method::POST {
         if foreign {
-            return Err(error_body(
+            return Err(Box::new(error_body(
                 StatusCode::FORBIDDEN,
                 "cross_origin",
                 "a page of another origin may not post here (cors_origins)",
-            ));
+            )));
         }
         let json = h
             .get(header::CONTENT_TYPE)
@@ -1454,11 +1461,11 @@ fn gate(s: &Service, req: &Request) -> std::result::Result<Option<HeaderValue>, 
             .and_then(|v| v.split(';').next())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
         if !json {
-            return Err(error_body(
+            return Err(Box::new(error_body(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "the body must be JSON, declared as Content-Type: application/json",
-            ));
+            )));
         }
     }
     Ok(allowed)
@@ -1485,7 +1492,7 @@ async fn frame(State(s): State<Shared>, mut req: Request, next: Next) -> Respons
         .unwrap_or_else(|| "unknown".into());
     req.extensions_mut().insert(ClientAddr(client.clone()));
     let mut resp = match gate(&s, &req) {
-        Err(r) => r,
+        Err(r) => *r,
         Ok(cors) => {
             let mut r = next.run(req).await;
             if let Some(o) = cors {
