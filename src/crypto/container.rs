@@ -459,3 +459,52 @@ pub(crate) fn confirmed_pin(pin: &str, confirm: &str) -> Result<Pin> {
         Err(Error::PinConfirmationMismatch)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PIN: &str = "135790";
+    const WRONG: &str = "000000";
+
+    #[test]
+    fn an_attempt_is_counted_before_the_pin_is_tried() {
+        let mut rng = rand::rng();
+        let key = PrivateKey::generate(&mut rng);
+        let params = ContainerParams {
+            iterations: MIN_PIN_ITERATIONS,
+            max_attempts: 2,
+        };
+        let mut c = KeyContainer::create(&key, PIN, PIN, params, &mut rng).unwrap();
+        assert_eq!(c.max_attempts(), 2);
+
+        // What is persisted before the derivation already counts the attempt.
+        let attempt = c.begin_attempt(PIN).unwrap();
+        let persisted = KeyContainer::from_bytes(&attempt.counted().to_bytes()).unwrap();
+        assert_eq!(persisted.failed_attempts(), 1);
+        assert_eq!(persisted.remaining_attempts(), 1);
+        // Abandoned (the app was killed): it stays counted.
+        drop(attempt);
+        assert_eq!(c.failed_attempts(), 1);
+
+        // The last attempt is persisted as locking the container, and the
+        // right PIN then opens it and resets the count.
+        let attempt = c.begin_attempt(PIN).unwrap();
+        assert!(attempt.counted().is_locked());
+        assert_eq!(attempt.finish().unwrap(), key);
+        assert_eq!(c.failed_attempts(), 0);
+
+        // A wrong PIN: counted at the start, told at the end.
+        let attempt = c.begin_attempt(WRONG).unwrap();
+        assert_eq!(attempt.counted().failed_attempts(), 1);
+        assert_eq!(attempt.finish(), Err(Error::WrongPin { remaining: 1 }));
+        assert_eq!(c.failed_attempts(), 1);
+
+        // A malformed PIN is not counted; a locked container counts nothing.
+        assert_eq!(c.begin_attempt("12345").unwrap_err(), Error::PinFormat);
+        assert_eq!(c.failed_attempts(), 1);
+        assert_eq!(c.unlock(WRONG), Err(Error::WrongPin { remaining: 0 }));
+        assert_eq!(c.begin_attempt(PIN).unwrap_err(), Error::ContainerLocked);
+        assert_eq!(c.failed_attempts(), 2);
+    }
+}
