@@ -27,7 +27,7 @@ use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 
 use super::app::{Identity, PlatformEntry, PlatformRegistry};
-use super::challenge::{Challenge, validate_host, validate_platform_code};
+use super::challenge::Challenge;
 use crate::cert::dir::write_atomic;
 use crate::cert::{CertUsage, Certificate, EndEntityRequest, Holder, ManagedCa, Medium};
 use crate::crypto::container::{ContainerParams, KeyContainer};
@@ -143,7 +143,10 @@ impl AppProfile {
             })
     }
 
-    /// Add a platform, or replace the one with the same code.
+    /// Add a platform, or replace the one with the same code. The entry
+    /// is checked as [`PlatformRegistry::add`] checks it (the code, the
+    /// name the phone shows, the hosts), so the profile never holds one
+    /// that [`Self::registry`] would refuse.
     pub fn trust(
         &mut self,
         code: &str,
@@ -151,20 +154,12 @@ impl AppProfile {
         certificate: &Certificate,
         hosts: &[String],
     ) -> Result<()> {
-        validate_platform_code(code)?;
-        let name = name.trim();
-        if name.is_empty() || name.chars().any(char::is_control) {
-            return Err(Error::param(
-                "platform name",
-                "must be non-empty text without control characters",
-            ));
-        }
-        if hosts.is_empty() {
-            return Err(Error::param("hosts", "give at least one host[:port]"));
-        }
-        for h in hosts {
-            validate_host(h)?;
-        }
+        PlatformRegistry::new().add(PlatformEntry {
+            code: code.to_string(),
+            name: name.to_string(),
+            certificate: certificate.clone(),
+            callback_hosts: hosts.to_vec(),
+        })?;
         let record = PlatformRecord {
             code: code.to_string(),
             name: name.to_string(),
@@ -713,6 +708,20 @@ mod tests {
                 .trust("C1100005553", "P", ca.certificate(), &["a/b".into()])
                 .is_err()
         );
+        // The registry's checks (issue #17 item 9), before anything is kept.
+        for (name, host, field) in [
+            ("交易平台\u{202E}", "ggzy.example.cn", "platform name"),
+            ("交易平台\n", "ggzy.example.cn", "platform name"),
+            (" 交易平台", "ggzy.example.cn", "platform name"),
+            ("交易平台", "ggzy.example.cn:0", "callback host"),
+            ("交易平台", "http://ggzy.example.cn", "callback host"),
+        ] {
+            match profile.trust("C1100005553", name, ca.certificate(), &[host.into()]) {
+                Err(Error::InvalidParameter { name: f, .. }) => assert_eq!(f, field),
+                other => panic!("{name:?} {host:?}: {other:?}"),
+            }
+        }
+        assert!(profile.platforms.is_empty());
         profile
             .trust("C1100005553", "Old", ca.certificate(), &hosts[..1])
             .unwrap();
