@@ -202,10 +202,14 @@ impl KeyContainer {
         pin: &Pin,
         rng: &mut R,
     ) -> Result<()> {
-        rng.fill_bytes(&mut self.salt);
-        rng.fill_bytes(&mut self.nonce);
-        let kek = self.derive(pin)?;
-        self.sealed = sm4::gcm_encrypt(&kek[..], &self.nonce, &self.aad(), &key.to_bytes()[..])?;
+        // Into a copy, so that a failure leaves the container as it was
+        // (not a new salt beside the old sealed key).
+        let mut next = self.clone();
+        rng.fill_bytes(&mut next.salt);
+        rng.fill_bytes(&mut next.nonce);
+        let kek = next.derive(pin)?;
+        next.sealed = sm4::gcm_encrypt(&kek[..], &next.nonce, &next.aad(), &key.to_bytes()[..])?;
+        *self = next;
         Ok(())
     }
 
