@@ -483,9 +483,14 @@ typedef struct YztBytes YztBytes;
 typedef struct YztCertificate YztCertificate;
 
 // A private key sealed under a six-digit PIN, with a retry counter.
-// Mutable (a wrong PIN counts); thread-safe: each call takes an
-// internal lock. Persist it with `yzt_container_to_bytes` after every
-// unlock attempt. Free with `yzt_container_free`.
+// Mutable (a wrong PIN counts); thread-safe: each call takes the
+// handle's lock for its whole duration, so attempts on one handle take
+// turns and together get at most the limit. Persist it with
+// `yzt_container_to_bytes` after every unlock attempt. The count lives in
+// the handle and in what you persist: two handles read from the same
+// bytes count separately, a crash before you persist loses the attempt,
+// and a restored older copy brings its older count back; keep one handle
+// per container. Free with `yzt_container_free`.
 typedef struct YztContainer YztContainer;
 
 // A parsed CRL. Immutable; thread-safe. Free with `yzt_crl_free`.
@@ -1231,6 +1236,8 @@ int32_t yzt_qr_holder(const YztCertificate *cert, char *buf, size_t cap, size_t 
 // and are checked against `crls`. `lifetime_secs` is how long a challenge
 // lives (0 for the default 120 s; at most 3600). `store` is shared, not
 // copied. `*out` receives a new handle the caller owns.
+// `YZT_INVALID_PARAMETER` for a bad code, lifetime, name or host (the
+// name and host are checked as `yzt_qr_registry_add` checks them).
 //
 // # Safety
 // Strings NULL or NUL-terminated; handles NULL or live; arrays valid for
@@ -1365,7 +1372,13 @@ int32_t yzt_qr_registry_new(YztQrRegistry **out);
 // Add (or replace) a platform: its system `code`, the `name` the phone
 // shows, the `certificate` whose key signs its challenges (copied), and
 // the `hosts` (`hosts_len` NUL-terminated strings, at least one) the app
-// may submit responses to.
+// may submit responses to. `YZT_INVALID_ARGUMENT` for no hosts or more
+// than 1024; `YZT_INVALID_PARAMETER` for a code that is not a letter and
+// 10 digits, a name the phone could not show as written (empty, over 64
+// characters, control, bidirectional or invisible characters, white
+// space at either end) or a host that is not a plain `host[:port]` (a
+// DNS name, IPv4 or `[IPv6]`, port 1 to 65535; no scheme, user
+// information, path or white space).
 //
 // # Safety
 // `registry`, `certificate` NULL or live handles; strings NULL or

@@ -27,6 +27,7 @@ pub mod asn1;
 pub mod cert;
 pub mod crypto;
 pub mod domain;
+pub mod durable;
 pub mod error;
 pub mod hex;
 pub mod ids;

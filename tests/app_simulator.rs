@@ -758,6 +758,91 @@ fn refusals() {
     );
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("platform code"), "{}", stderr(&out));
+    // A name the phone could not show as written, a host that is not
+    // host[:port] (issue #17 item 9): refused, nothing kept.
+    let before = std::fs::read(w.app("app.json")).unwrap();
+    for (name, host, field) in [
+        ("新疆公共资源交易平台\u{202E}", HOST, "platform name"),
+        ("新疆公共资源交易平台\n(官方)", HOST, "platform name"),
+        ("", HOST, "platform name"),
+        (NAME, "http://ggzy.example.cn", "callback host"),
+        (NAME, "ggzy.example.cn:0", "callback host"),
+        (NAME, "evil.cn@ggzy.example.cn", "callback host"),
+    ] {
+        let out = yzt(
+            &w.dir,
+            &[
+                "app",
+                "trust",
+                "--dir",
+                "app",
+                "--code",
+                CODE,
+                "--name",
+                name,
+                "--cert",
+                "platform.cert.pem",
+                "--host",
+                host,
+            ],
+        );
+        assert_eq!(code(&out), 2, "{name:?} {host:?}");
+        assert!(stderr(&out).contains(field), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read(w.app("app.json")).unwrap(), before);
+}
+
+/// Issue #17 item 6 through the CLI: twelve `yzt app scan` processes with
+/// a wrong PIN at once get the container's six tries between them (each
+/// number of tries left told once), the others are refused as locked, and
+/// then so is the right PIN; no temporary file is left behind.
+#[test]
+fn wrong_pins_from_many_app_processes_lock_the_container() {
+    let w = World::new("app-pin-race");
+    let v = w.verifier();
+    let text = v
+        .issue(Request::Login, SystemTime::now(), &mut rand::rng())
+        .unwrap()
+        .to_text();
+    let children: Vec<_> = (0..12)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_yzt"))
+                .current_dir(&w.dir)
+                .args(["app", "scan", &text, "--dir", "app", "--pin", "000000"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("run yzt")
+        })
+        .collect();
+    let (mut told, mut locked) = (Vec::new(), 0);
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        let e = stderr(&out);
+        match e
+            .trim()
+            .strip_prefix("yzt: wrong PIN, ")
+            .and_then(|r| r.strip_suffix(" tries left"))
+        {
+            Some(n) => told.push(n.parse::<u32>().unwrap()),
+            None => {
+                assert!(e.contains("locked after too many wrong PINs"), "{e}");
+                locked += 1;
+            }
+        }
+    }
+    told.sort_unstable();
+    assert_eq!(told, [0, 1, 2, 3, 4, 5]);
+    assert_eq!(locked, 6);
+    assert_eq!(remaining(&w.app("personal.sign.key")), 0);
+    let out = w.scan(&text, &[]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("locked"), "{}", stderr(&out));
+    for e in std::fs::read_dir(w.dir.join("app")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.ends_with(".tmp"), "{name} left behind");
+    }
 }
 
 /// The stand-in for the platform's service: answer `count` responses on

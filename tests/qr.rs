@@ -986,3 +986,79 @@ fn crls_are_replaced_only_by_checked_ones() {
     assert_eq!(v.crls().len(), 1);
     assert_eq!(v.crls()[0].der(), good.der());
 }
+
+/// Issue #17 item 9: a platform whose name the phone could not show as
+/// written, or whose host is not a plain `host[:port]`, is refused where
+/// it is configured: in the app's registry and in the platform's verifier.
+#[test]
+fn platforms_with_a_deceptive_name_or_a_bad_host_are_refused() {
+    let f = fixture(41);
+    let cert = f.registry.get(CODE).unwrap().certificate.clone();
+    let entry = |name: &str, hosts: &[&str]| PlatformEntry {
+        code: CODE.into(),
+        name: name.into(),
+        certificate: cert.clone(),
+        callback_hosts: hosts.iter().map(|h| h.to_string()).collect(),
+    };
+    let field_of = |r: yizhengtong::Result<()>| match r {
+        Err(yizhengtong::Error::InvalidParameter { name, .. }) => name,
+        other => panic!("not refused as a parameter: {other:?}"),
+    };
+    let mut registry = PlatformRegistry::new();
+    for (name, hosts, field) in [
+        ("", &[HOST][..], "platform name"),
+        ("新疆公共资源交易平台\u{202E}", &[HOST], "platform name"),
+        ("\u{202E}台平易交源资共公疆新", &[HOST], "platform name"),
+        ("新疆公共资源交易平台\n(官方)", &[HOST], "platform name"),
+        ("新疆\u{200B}公共资源交易平台", &[HOST], "platform name"),
+        ("\u{FEFF}新疆公共资源交易平台", &[HOST], "platform name"),
+        (" 新疆公共资源交易平台", &[HOST], "platform name"),
+        (&"平".repeat(65), &[HOST], "platform name"),
+        (NAME, &[], "callback hosts"),
+        (NAME, &["ggzy.example.cn/login"], "callback host"),
+        (NAME, &["http://ggzy.example.cn"], "callback host"),
+        (NAME, &["evil.cn@ggzy.example.cn"], "callback host"),
+        (NAME, &["ggzy.example.cn:0"], "callback host"),
+        (NAME, &["ggzy.example.cn "], "callback host"),
+        (NAME, &["::1"], "callback host"),
+        (NAME, &[HOST, "bad_host.example.cn"], "callback host"),
+    ] {
+        assert_eq!(
+            field_of(registry.add(entry(name, hosts))),
+            field,
+            "{name:?} {hosts:?}"
+        );
+        assert!(registry.get(CODE).is_none(), "{name:?} {hosts:?}");
+    }
+    registry
+        .add(entry(
+            NAME,
+            &["ggzy.example.cn", "127.0.0.1:8080", "[::1]:8443"],
+        ))
+        .unwrap();
+    assert_eq!(registry.get(CODE).unwrap().callback_hosts.len(), 3);
+
+    // The verifier's own name and host, checked when it is made.
+    for (name, host, field) in [
+        ("", HOST, "platform name"),
+        ("新疆公共资源交易平台\u{202E}", HOST, "platform name"),
+        ("平台\r\n", HOST, "platform name"),
+        (NAME, "", "callback host"),
+        (NAME, "https://ggzy.example.cn", "callback host"),
+        (NAME, "ggzy.example.cn:65536", "callback host"),
+        (NAME, "user@ggzy.example.cn", "callback host"),
+    ] {
+        let config =
+            VerifierConfig::new(CODE, name, host, f.platform_key.clone(), f.anchors.clone());
+        let r = Verifier::new(config, MemoryQrStore::new()).map(|_| ());
+        assert_eq!(field_of(r), field, "{name:?} {host:?}");
+    }
+    for host in ["127.0.0.1:8080", "[::1]:8443", "localhost"] {
+        let config =
+            VerifierConfig::new(CODE, NAME, host, f.platform_key.clone(), f.anchors.clone());
+        assert!(
+            Verifier::new(config, MemoryQrStore::new()).is_ok(),
+            "{host}"
+        );
+    }
+}

@@ -12,17 +12,23 @@ use crate::common::*;
 use crate::keys::{YztPrivateKey, YztPublicKey};
 
 /// A private key sealed under a six-digit PIN, with a retry counter.
-/// Mutable (a wrong PIN counts); thread-safe: each call takes an
-/// internal lock. Persist it with `yzt_container_to_bytes` after every
-/// unlock attempt. Free with `yzt_container_free`.
+/// Mutable (a wrong PIN counts); thread-safe: each call takes the
+/// handle's lock for its whole duration, so attempts on one handle take
+/// turns and together get at most the limit. Persist it with
+/// `yzt_container_to_bytes` after every unlock attempt. The count lives in
+/// the handle and in what you persist: two handles read from the same
+/// bytes count separately, a crash before you persist loses the attempt,
+/// and a restored older copy brings its older count back; keep one handle
+/// per container. Free with `yzt_container_free`.
 pub struct YztContainer {
     _opaque: [u8; 0],
 }
 
 handle!(YztContainer, Mutex<KeyContainer>, 0x797a_7443_6f6e_7461);
 
-/// Lock a container, recovering from a panic in another call (the
-/// container's own state is updated only at the end of each operation).
+/// Lock a container, recovering from a panic in another call (an attempt
+/// is counted before its PIN is tried and reset only on success, so a
+/// panic in between leaves it counted).
 pub(crate) fn lock(c: &Mutex<KeyContainer>) -> std::sync::MutexGuard<'_, KeyContainer> {
     c.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -64,7 +70,8 @@ pub(crate) fn to_bytes(c: &Mutex<KeyContainer>) -> Vec<u8> {
     lock(c).to_bytes()
 }
 
-/// Open a container with `pin` (a wrong PIN counts).
+/// Open a container with `pin` (a wrong PIN counts). The handle's lock is
+/// held through the derivation: concurrent attempts take turns.
 pub(crate) fn unlock(c: &Mutex<KeyContainer>, pin: &str) -> R<PrivateKey> {
     Ok(lock(c).unlock(pin)?)
 }

@@ -812,6 +812,8 @@ pub unsafe extern "C" fn yzt_qr_holder(
 /// and are checked against `crls`. `lifetime_secs` is how long a challenge
 /// lives (0 for the default 120 s; at most 3600). `store` is shared, not
 /// copied. `*out` receives a new handle the caller owns.
+/// `YZT_INVALID_PARAMETER` for a bad code, lifetime, name or host (the
+/// name and host are checked as `yzt_qr_registry_add` checks them).
 ///
 /// # Safety
 /// Strings NULL or NUL-terminated; handles NULL or live; arrays valid for
@@ -1119,7 +1121,13 @@ pub unsafe extern "C" fn yzt_qr_registry_new(out: *mut *mut YztQrRegistry) -> i3
 /// Add (or replace) a platform: its system `code`, the `name` the phone
 /// shows, the `certificate` whose key signs its challenges (copied), and
 /// the `hosts` (`hosts_len` NUL-terminated strings, at least one) the app
-/// may submit responses to.
+/// may submit responses to. `YZT_INVALID_ARGUMENT` for no hosts or more
+/// than 1024; `YZT_INVALID_PARAMETER` for a code that is not a letter and
+/// 10 digits, a name the phone could not show as written (empty, over 64
+/// characters, control, bidirectional or invisible characters, white
+/// space at either end) or a host that is not a plain `host[:port]` (a
+/// DNS name, IPv4 or `[IPv6]`, port 1 to 65535; no scheme, user
+/// information, path or white space).
 ///
 /// # Safety
 /// `registry`, `certificate` NULL or live handles; strings NULL or

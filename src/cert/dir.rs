@@ -9,8 +9,9 @@
 //! | `state.json` | the issued certificates with their states and history, and the CRL number |
 //! | `issued/SERIAL.pem` | every certificate issued |
 //!
-//! Writes go to a temporary file renamed into place, so a crash leaves the
-//! old state or the new one, never half of one.
+//! Writes go to a temporary file flushed and renamed into place
+//! ([`crate::durable::write_atomic`]), so a crash leaves the old state or
+//! the new one, never half of one.
 
 use std::path::{Path, PathBuf};
 
@@ -44,11 +45,10 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| io_err(path, e))
 }
 
-/// Write `data` to `path` atomically (temporary file, then rename).
+/// Write `data` to `path` atomically and durably: [`crate::durable::write_atomic`]
+/// (a unique temporary file, flushed, renamed over, the directory flushed).
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, data).map_err(|e| io_err(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
+    crate::durable::write_atomic(path, data)
 }
 
 /// A CA directory.

@@ -7,18 +7,40 @@
 //! the container after [`DEFAULT_MAX_ATTEMPTS`] wrong PINs in a row (a
 //! right PIN resets it).
 //!
+//! # Counting before trying
+//!
+//! An attempt is counted as a wrong PIN *before* the PIN is tried
+//! ([`KeyContainer::begin_attempt`]) and the count is reset only when the
+//! PIN proves right ([`PinAttempt::finish`]). Whoever keeps the container
+//! persists it in between, so that neither a crash during the slow
+//! derivation nor several attempts at once can try more PINs than the
+//! limit: [`super::container_file::ContainerFile`] does this for a
+//! container in a file, under a file lock, writing it atomically and
+//! durably. [`KeyContainer::unlock`] does both steps in memory, for
+//! callers that persist afterwards.
+//!
 //! # What the PIN protects against, and what it does not
 //!
 //! * **Online guessing** (someone holding the phone, going through the
 //!   app): after `max_attempts` wrong PINs the container refuses to open,
-//!   even with the right PIN. The app must persist the container after
-//!   every [`KeyContainer::unlock`] so the counter survives restarts.
+//!   even with the right PIN. Through
+//!   [`ContainerFile`](super::container_file::ContainerFile) this holds
+//!   across threads, processes and crashes: attempts on one file take
+//!   turns, and each is on disk before its PIN is tried.
+//! * **A restored old copy** of the container (a backup, a copy taken
+//!   before the guessing began, or the same bytes written back) carries
+//!   its old count: restoring it gives the attempts back. The counter
+//!   lives in the file and nothing outside it remembers how many attempts
+//!   were made; the file lock only binds code that goes through the app.
 //! * **Offline guessing of a copied container** is *not* prevented. Whoever
 //!   copies the bytes can reset the counter and try every PIN: a 6-digit
 //!   PIN has only 10⁶ values, so the work is 10⁶ × `iterations` HMAC-SM3
 //!   calls — about a day on one core at the default, far less on many.
 //!   The container slows such an attacker down; only keeping the bytes out
-//!   of reach (the phone's keystore, device encryption) stops one.
+//!   of reach (the phone's keystore, device encryption) stops one. The
+//!   remedy that does not depend on the file is two-party signing (the key
+//!   split between the phone and a server that counts the attempts
+//!   itself), which this SDK does not implement yet.
 //!
 //! The header (format version, iteration count, attempt limit, salt and
 //! public key) is authenticated as GCM associated data, so editing it makes
@@ -180,10 +202,14 @@ impl KeyContainer {
         pin: &Pin,
         rng: &mut R,
     ) -> Result<()> {
-        rng.fill_bytes(&mut self.salt);
-        rng.fill_bytes(&mut self.nonce);
-        let kek = self.derive(pin)?;
-        self.sealed = sm4::gcm_encrypt(&kek[..], &self.nonce, &self.aad(), &key.to_bytes()[..])?;
+        // Into a copy, so that a failure leaves the container as it was
+        // (not a new salt beside the old sealed key).
+        let mut next = self.clone();
+        rng.fill_bytes(&mut next.salt);
+        rng.fill_bytes(&mut next.nonce);
+        let kek = next.derive(pin)?;
+        next.sealed = sm4::gcm_encrypt(&kek[..], &next.nonce, &next.aad(), &key.to_bytes()[..])?;
+        *self = next;
         Ok(())
     }
 
@@ -204,17 +230,43 @@ impl KeyContainer {
         a
     }
 
-    /// Open with `pin`. A wrong PIN counts against the limit (persist the
-    /// container afterwards); the right one resets the count. A locked
-    /// container refuses every PIN.
+    /// Open with `pin`: [`Self::begin_attempt`] then [`PinAttempt::finish`].
+    /// A wrong PIN counts against the limit (persist the container
+    /// afterwards); the right one resets the count. A locked container
+    /// refuses every PIN. A container kept in a file is better opened with
+    /// [`super::container_file::ContainerFile::unlock`], which persists the
+    /// attempt before the PIN is tried.
     pub fn unlock(&mut self, pin: &str) -> Result<PrivateKey> {
+        self.begin_attempt(pin)?.finish()
+    }
+
+    /// Start an unlock attempt with `pin`, counting it as a wrong PIN
+    /// until [`PinAttempt::finish`] proves it right. Persist
+    /// [`PinAttempt::counted`] before finishing: then a crash, a kill or a
+    /// power loss during the slow key derivation leaves the attempt
+    /// counted, and several processes holding the file's lock in turn
+    /// cannot try more PINs than the limit allows.
+    ///
+    /// Refuses a locked container ([`Error::ContainerLocked`]) and a PIN
+    /// that is not six digits ([`Error::PinFormat`], not counted: it
+    /// cannot be the right one, and the app should have caught it).
+    pub fn begin_attempt(&mut self, pin: &str) -> Result<PinAttempt<'_>> {
         if self.is_locked() {
             return Err(Error::ContainerLocked);
         }
-        // A malformed PIN is refused without spending an attempt: it cannot
-        // be the right one, and the app should have caught it.
         let pin = Pin::new(pin)?;
-        let kek = self.derive(&pin)?;
+        self.failed = self.failed.saturating_add(1);
+        Ok(PinAttempt {
+            container: self,
+            pin,
+        })
+    }
+
+    /// Try the counted attempt: derive the key-encryption key and open
+    /// the sealed key. Only success changes the container (the count is
+    /// reset).
+    fn try_counted(&mut self, pin: &Pin) -> Result<PrivateKey> {
+        let kek = self.derive(pin)?;
         match sm4::gcm_decrypt(&kek[..], &self.nonce, &self.aad(), &self.sealed) {
             Ok(d) => {
                 let d: &[u8; 32] = d[..]
@@ -227,11 +279,9 @@ impl KeyContainer {
                 self.failed = 0;
                 Ok(key)
             }
-            Err(Error::AuthenticationFailed) => {
-                self.failed = self.failed.saturating_add(1);
-                let remaining = self.remaining_attempts();
-                Err(Error::WrongPin { remaining })
-            }
+            Err(Error::AuthenticationFailed) => Err(Error::WrongPin {
+                remaining: self.remaining_attempts(),
+            }),
             Err(e) => Err(e),
         }
     }
@@ -249,6 +299,21 @@ impl KeyContainer {
         let new_pin = confirmed_pin(new_pin, confirm)?;
         let key = self.unlock(old_pin)?;
         self.seal(&key, &new_pin, rng)
+    }
+
+    /// Re-seal the key an attempt just opened under `new_pin` (entered
+    /// twice), with a fresh salt and nonce; the count stays reset. Refuses
+    /// a key that is not this container's.
+    pub(crate) fn reseal<R: CryptoRng + ?Sized>(
+        &mut self,
+        key: &PrivateKey,
+        new_pin: &Pin,
+        rng: &mut R,
+    ) -> Result<()> {
+        if key.public_key() != self.public_key {
+            return Err(Error::KeyMismatch);
+        }
+        self.seal(key, new_pin, rng)
     }
 
     /// True after `max_attempts` wrong PINs in a row.
@@ -269,6 +334,17 @@ impl KeyContainer {
     /// The PBKDF2 iteration count of this container.
     pub fn iterations(&self) -> u32 {
         self.iterations
+    }
+
+    /// Wrong PINs in a row before the container locks.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Attempts counted as wrong since the last right PIN (an attempt
+    /// under way counts).
+    pub fn failed_attempts(&self) -> u32 {
+        self.failed
     }
 
     /// Serialise (see the module docs for the layout).
@@ -343,12 +419,96 @@ impl KeyContainer {
     }
 }
 
-fn confirmed_pin(pin: &str, confirm: &str) -> Result<Pin> {
+/// An unlock attempt under way, from [`KeyContainer::begin_attempt`]: the
+/// container already counts it as a wrong PIN. Persist [`Self::counted`],
+/// then [`Self::finish`]. Dropped unfinished, the attempt stays counted.
+#[must_use = "the attempt is counted but the PIN is not tried until finish()"]
+pub struct PinAttempt<'a> {
+    container: &'a mut KeyContainer,
+    pin: Pin,
+}
+
+impl PinAttempt<'_> {
+    /// The container with this attempt counted, as it must be persisted
+    /// before [`Self::finish`].
+    pub fn counted(&self) -> &KeyContainer {
+        self.container
+    }
+
+    /// Try the PIN (the slow PBKDF2 derivation). The right PIN gives the
+    /// key and resets the container's count (persist it again); a wrong
+    /// one gives [`Error::WrongPin`] with the tries left, and the count
+    /// stays as [`Self::counted`] showed it. Any other failure (a sealed
+    /// key that does not belong to the public key) also stays counted.
+    pub fn finish(self) -> Result<PrivateKey> {
+        self.container.try_counted(&self.pin)
+    }
+}
+
+impl std::fmt::Debug for PinAttempt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PinAttempt")
+            .field("container", &self.container)
+            .field("pin", &self.pin)
+            .finish()
+    }
+}
+
+pub(crate) fn confirmed_pin(pin: &str, confirm: &str) -> Result<Pin> {
     let pin = Pin::new(pin)?;
     let confirm = Pin::new(confirm)?;
     if bool::from(pin.ct_eq(&confirm)) {
         Ok(pin)
     } else {
         Err(Error::PinConfirmationMismatch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PIN: &str = "135790";
+    const WRONG: &str = "000000";
+
+    #[test]
+    fn an_attempt_is_counted_before_the_pin_is_tried() {
+        let mut rng = rand::rng();
+        let key = PrivateKey::generate(&mut rng);
+        let params = ContainerParams {
+            iterations: MIN_PIN_ITERATIONS,
+            max_attempts: 2,
+        };
+        let mut c = KeyContainer::create(&key, PIN, PIN, params, &mut rng).unwrap();
+        assert_eq!(c.max_attempts(), 2);
+
+        // What is persisted before the derivation already counts the attempt.
+        let attempt = c.begin_attempt(PIN).unwrap();
+        let persisted = KeyContainer::from_bytes(&attempt.counted().to_bytes()).unwrap();
+        assert_eq!(persisted.failed_attempts(), 1);
+        assert_eq!(persisted.remaining_attempts(), 1);
+        // Abandoned (the app was killed): it stays counted.
+        drop(attempt);
+        assert_eq!(c.failed_attempts(), 1);
+
+        // The last attempt is persisted as locking the container, and the
+        // right PIN then opens it and resets the count.
+        let attempt = c.begin_attempt(PIN).unwrap();
+        assert!(attempt.counted().is_locked());
+        assert_eq!(attempt.finish().unwrap(), key);
+        assert_eq!(c.failed_attempts(), 0);
+
+        // A wrong PIN: counted at the start, told at the end.
+        let attempt = c.begin_attempt(WRONG).unwrap();
+        assert_eq!(attempt.counted().failed_attempts(), 1);
+        assert_eq!(attempt.finish(), Err(Error::WrongPin { remaining: 1 }));
+        assert_eq!(c.failed_attempts(), 1);
+
+        // A malformed PIN is not counted; a locked container counts nothing.
+        assert_eq!(c.begin_attempt("12345").unwrap_err(), Error::PinFormat);
+        assert_eq!(c.failed_attempts(), 1);
+        assert_eq!(c.unlock(WRONG), Err(Error::WrongPin { remaining: 0 }));
+        assert_eq!(c.begin_attempt(PIN).unwrap_err(), Error::ContainerLocked);
+        assert_eq!(c.failed_attempts(), 2);
     }
 }

@@ -11,6 +11,7 @@
 //! bytes: see [`sign`]).
 
 pub mod container;
+pub mod container_file;
 pub mod curve;
 pub mod encrypt;
 pub mod hash;
@@ -20,7 +21,8 @@ pub mod pkcs8enc;
 pub mod sign;
 pub mod sm4;
 
-pub use container::{ContainerParams, KeyContainer, Pin};
+pub use container::{ContainerParams, KeyContainer, Pin, PinAttempt};
+pub use container_file::ContainerFile;
 pub use encrypt::{Ciphertext, CiphertextFormat};
 pub use hash::{HmacSm3, Sm3, Sm3Digest, hex_digest, hmac_sm3, pbkdf2_hmac_sm3, sm3};
 pub use keys::{PrivateKey, PublicKey};

@@ -8,6 +8,7 @@ use rand_core::CryptoRng;
 use serde::Serialize;
 
 use super::challenge::{Action, Challenge};
+use super::names::{validate_callback_host, validate_platform_name};
 use super::response::{Response, Statement};
 use crate::cert::{Certificate, cms};
 use crate::crypto::{CiphertextFormat, DEFAULT_USER_ID, PrivateKey, sm3};
@@ -40,9 +41,24 @@ impl PlatformRegistry {
         Self::default()
     }
 
-    /// Add or replace a platform.
+    /// Add or replace a platform. Refuses a code that is not a letter and
+    /// ten digits, a name the phone could not show as written
+    /// ([`validate_platform_name`]: empty, too long, control, bidirectional
+    /// or invisible characters, white space at either end), no callback
+    /// host, and a host that is not a plain `host[:port]`
+    /// ([`validate_callback_host`]).
     pub fn add(&mut self, entry: PlatformEntry) -> Result<()> {
         super::challenge::validate_platform_code(&entry.code)?;
+        validate_platform_name(&entry.name)?;
+        if entry.callback_hosts.is_empty() {
+            return Err(Error::param(
+                "callback hosts",
+                "give at least one host[:port]",
+            ));
+        }
+        for h in &entry.callback_hosts {
+            validate_callback_host(h)?;
+        }
         self.platforms.insert(entry.code.clone(), entry);
         Ok(())
     }

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod challenge;
+pub mod names;
 mod png;
 pub mod response;
 pub mod store;
@@ -16,6 +17,7 @@ pub mod wallet;
 
 pub use app::{ActionInput, Identity, PlatformEntry, PlatformRegistry, ScanView, respond, scan};
 pub use challenge::{Action, Challenge, ChallengeParams, DEFAULT_LIFETIME, validate_platform_code};
+pub use names::{validate_callback_host, validate_platform_name};
 pub use response::{Response, Statement, display_text};
 pub use store::{
     KeyTaken, Lookup, MAX_PENDING, MemoryQrStore, OperationLogEntry, PURGE_GRACE, PageStage,

@@ -398,6 +398,8 @@ impl<S: QrStore> Verifier<S> {
     /// A verifier.
     pub fn new(mut config: VerifierConfig, store: S) -> Result<Self> {
         super::challenge::validate_platform_code(&config.platform_code)?;
+        super::names::validate_platform_name(&config.platform_name)?;
+        super::names::validate_callback_host(&config.callback_host)?;
         let crls = std::mem::take(&mut config.crls);
         Ok(Self {
             config,

@@ -11,8 +11,14 @@
 //! | `KIND.seal.esl` | the seal bound to the signing certificate |
 //! | `maker.cert.pem` | the demo seal maker's certificate (its key is not kept) |
 //!
-//! `KIND` is `personal` or `enterprise`. Every unlock attempt writes its
-//! container back, so the wrong-PIN counter survives the process.
+//! | `KIND.sign.key.lock`, `KIND.enc.key.lock` | empty lock files: attempts on a container take turns |
+//!
+//! `KIND` is `personal` or `enterprise`. Every unlock attempt is counted
+//! and written to its container before the PIN is tried, under the
+//! container's lock file ([`ContainerFile`]), so the wrong-PIN limit holds
+//! across threads, processes and crashes; files are replaced atomically
+//! and durably ([`crate::durable::write_atomic`]). A restored older copy of
+//! a container brings its older count back: see [`crate::crypto::container`].
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -21,10 +27,11 @@ use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 
 use super::app::{Identity, PlatformEntry, PlatformRegistry};
-use super::challenge::{Challenge, validate_host, validate_platform_code};
+use super::challenge::Challenge;
 use crate::cert::dir::write_atomic;
 use crate::cert::{CertUsage, Certificate, EndEntityRequest, Holder, ManagedCa, Medium};
 use crate::crypto::container::{ContainerParams, KeyContainer};
+use crate::crypto::container_file::ContainerFile;
 use crate::crypto::{PrivateKey, sm3};
 use crate::error::{Error, Result};
 use crate::seal::{Seal, SealKind, SealRequest, SealVersion, make_seal};
@@ -136,7 +143,10 @@ impl AppProfile {
             })
     }
 
-    /// Add a platform, or replace the one with the same code.
+    /// Add a platform, or replace the one with the same code. The entry
+    /// is checked as [`PlatformRegistry::add`] checks it (the code, the
+    /// name the phone shows, the hosts), so the profile never holds one
+    /// that [`Self::registry`] would refuse.
     pub fn trust(
         &mut self,
         code: &str,
@@ -144,20 +154,12 @@ impl AppProfile {
         certificate: &Certificate,
         hosts: &[String],
     ) -> Result<()> {
-        validate_platform_code(code)?;
-        let name = name.trim();
-        if name.is_empty() || name.chars().any(char::is_control) {
-            return Err(Error::param(
-                "platform name",
-                "must be non-empty text without control characters",
-            ));
-        }
-        if hosts.is_empty() {
-            return Err(Error::param("hosts", "give at least one host[:port]"));
-        }
-        for h in hosts {
-            validate_host(h)?;
-        }
+        PlatformRegistry::new().add(PlatformEntry {
+            code: code.to_string(),
+            name: name.to_string(),
+            certificate: certificate.clone(),
+            callback_hosts: hosts.to_vec(),
+        })?;
         let record = PlatformRecord {
             code: code.to_string(),
             name: name.to_string(),
@@ -600,19 +602,19 @@ impl AppDirectory {
         })
     }
 
-    /// Open the key in container file `name` with `pin`. The container is
-    /// written back whenever the attempt changed it (a wrong PIN counts, a
-    /// right one resets the count), before the result is returned; if it
-    /// cannot be written, that error is returned instead.
+    /// Open the key in container file `name` with `pin`, as
+    /// [`ContainerFile::unlock`] does: under the lock file `NAME.lock`, the
+    /// attempt is counted and written (atomically, flushed) before the PIN
+    /// is tried, and a right PIN's reset is written before the key is
+    /// returned; if a write fails, that error is returned instead.
     pub fn unlock_key(&self, name: &str, pin: &str) -> Result<PrivateKey> {
-        let before = self.read(name)?;
-        let mut container = KeyContainer::from_bytes(&before)?;
-        let result = container.unlock(pin);
-        let after = container.to_bytes();
-        if after != before {
-            self.write(name, &after)?;
-        }
-        result
+        self.container_file(name)?.unlock(pin)
+    }
+
+    /// The container file `name` of the directory.
+    pub fn container_file(&self, name: &str) -> Result<ContainerFile> {
+        check_file_name(name)?;
+        Ok(ContainerFile::new(self.path.join(name)))
     }
 
     /// Unlock the identity of `kind` with `pin`: the signing key, and with
@@ -706,6 +708,20 @@ mod tests {
                 .trust("C1100005553", "P", ca.certificate(), &["a/b".into()])
                 .is_err()
         );
+        // The registry's checks (issue #17 item 9), before anything is kept.
+        for (name, host, field) in [
+            ("交易平台\u{202E}", "ggzy.example.cn", "platform name"),
+            ("交易平台\n", "ggzy.example.cn", "platform name"),
+            (" 交易平台", "ggzy.example.cn", "platform name"),
+            ("交易平台", "ggzy.example.cn:0", "callback host"),
+            ("交易平台", "http://ggzy.example.cn", "callback host"),
+        ] {
+            match profile.trust("C1100005553", name, ca.certificate(), &[host.into()]) {
+                Err(Error::InvalidParameter { name: f, .. }) => assert_eq!(f, field),
+                other => panic!("{name:?} {host:?}: {other:?}"),
+            }
+        }
+        assert!(profile.platforms.is_empty());
         profile
             .trust("C1100005553", "Old", ca.certificate(), &hosts[..1])
             .unwrap();

@@ -52,6 +52,13 @@ static void report_failure(const char *file, int line, const char *what, int32_t
         }                                                                                          \
     } while (0)
 
+/* True when this thread's last error message contains `what`. */
+static int last_error_has(const char *what) {
+    char m[512];
+    size_t n = 0;
+    return yzt_last_error_message(m, sizeof m, &n) == YZT_OK && strstr(m, what) != NULL;
+}
+
 static uint8_t *read_file(const char *dir, const char *name, size_t *len) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -1014,6 +1021,22 @@ static void test_qr(void) {
     EXPECT(YZT_INVALID_ARGUMENT, yzt_qr_verifier_new(QR_CODE, QR_NAME, QR_HOST, w.platform_key,
                                                      anchors, HUGE_LEN, NULL, 0, NULL, 0, 0,
                                                      w.store, &bad_v));
+    /* a name the phone could not show as written, a host that is not host[:port] */
+    static const char *const bad_v_names[] = {"", "FFI \xe2\x80\xae" "nc.elpmaxe", "FFI\r\n"};
+    for (size_t i = 0; i < sizeof bad_v_names / sizeof *bad_v_names; i++) {
+        EXPECT(YZT_INVALID_PARAMETER,
+               yzt_qr_verifier_new(QR_CODE, bad_v_names[i], QR_HOST, w.platform_key, anchors, 1,
+                                   NULL, 0, NULL, 0, 0, w.store, &bad_v));
+        CHECK(bad_v == NULL && last_error_has("platform name"));
+    }
+    static const char *const bad_v_hosts[] = {"", "https://" QR_HOST, QR_HOST ":0",
+                                              "user@" QR_HOST};
+    for (size_t i = 0; i < sizeof bad_v_hosts / sizeof *bad_v_hosts; i++) {
+        EXPECT(YZT_INVALID_PARAMETER,
+               yzt_qr_verifier_new(QR_CODE, QR_NAME, bad_v_hosts[i], w.platform_key, anchors, 1,
+                                   NULL, 0, NULL, 0, 0, w.store, &bad_v));
+        CHECK(bad_v == NULL && last_error_has("callback host"));
+    }
     EXPECT(YZT_OK, yzt_qr_verifier_new(QR_CODE, QR_NAME, QR_HOST, w.platform_key, anchors, 1,
                                        inter, 1, crls, 1, 0, w.store, &w.verifier));
 
@@ -1048,6 +1071,49 @@ static void test_qr(void) {
                                                  bad_hosts, 2));
     EXPECT(YZT_INVALID_PARAMETER, yzt_qr_registry_add(w.registry, "short", QR_NAME, w.platform,
                                                       hosts, 1));
+    /* names the phone could not show as written (issue #17 item 9): empty, a right-to-left
+     * override, a newline, padding, zero-width and BOM characters, C1, over 64 characters */
+    static const char *const bad_names[] = {
+        "",
+        QR_NAME "\xe2\x80\xae",
+        "\xe2\x80\xae" QR_NAME,
+        QR_NAME "\n(official)",
+        " " QR_NAME,
+        QR_NAME " ",
+        "FFI\xe2\x80\x8b" "platform",
+        "\xef\xbb\xbf" QR_NAME,
+        "FFI\xc2\x85" "platform",
+        "FFI\xe2\x81\xa6" "platform",
+        "12345678901234567890123456789012345678901234567890123456789012345",
+    };
+    for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++) {
+        EXPECT(YZT_INVALID_PARAMETER,
+               yzt_qr_registry_add(w.registry, QR_CODE, bad_names[i], w.platform, hosts, 1));
+        CHECK(last_error_has("platform name"));
+    }
+    /* hosts that are not a plain host[:port] */
+    static const char *const bad_host_list[] = {
+        "", "http://" QR_HOST, QR_HOST "/login", "evil.cn@" QR_HOST, QR_HOST ":0",
+        QR_HOST ":65536", "ffi example.cn", "::1", "[::1", "ffi_1.example.cn", "1.2.3.256",
+    };
+    for (size_t i = 0; i < sizeof bad_host_list / sizeof *bad_host_list; i++) {
+        const char *one[] = {QR_HOST, bad_host_list[i]};
+        EXPECT(YZT_INVALID_PARAMETER,
+               yzt_qr_registry_add(w.registry, QR_CODE, QR_NAME, w.platform, one, 2));
+        CHECK(last_error_has("callback host"));
+    }
+    {
+        /* good ones, in a registry of their own (this one must stay empty for now) */
+        YztQrRegistry *r2 = NULL;
+        const char *good_hosts[] = {QR_HOST, "127.0.0.1:8080", "[::1]:8443", "localhost"};
+        EXPECT(YZT_OK, yzt_qr_registry_new(&r2));
+        EXPECT(YZT_OK, yzt_qr_registry_add(r2, QR_CODE, "\xe6\x96\xb0\xe7\x96\x86\xe5\x85\xac"
+                                                        "\xe5\x85\xb1\xe8\xb5\x84\xe6\xba\x90"
+                                                        "\xe4\xba\xa4\xe6\x98\x93\xe5\xb9\xb3"
+                                                        "\xe5\x8f\xb0",
+                                           w.platform, good_hosts, 4));
+        EXPECT(YZT_OK, yzt_qr_registry_free(r2));
+    }
 
     /* a login challenge: its fields, its text, its QR image */
     YztQrChallenge *ch = NULL, *decoded = NULL;
@@ -1404,6 +1470,66 @@ static void *worker(void *arg) {
     return (void *)(intptr_t)errors;
 }
 
+/* Wrong PINs from many threads on one container handle: the handle's lock
+ * makes them take turns, so together they get exactly the limit; the tries
+ * left, read from each thread's own error message, are told once each. */
+#define PIN_THREADS 12
+#define PIN_LIMIT 6
+
+struct pin_try {
+    const YztContainer *container;
+    int32_t rc;
+    int left;
+};
+
+static void *pin_worker(void *arg) {
+    struct pin_try *t = arg;
+    YztPrivateKey *k = NULL;
+    t->rc = yzt_container_unlock(t->container, "000000", &k);
+    t->left = -1;
+    char m[256];
+    size_t n;
+    if (t->rc == YZT_WRONG_PIN && yzt_last_error_message(m, sizeof m, &n) == YZT_OK) {
+        const char *p = strstr(m, "wrong PIN, ");
+        if (p) t->left = atoi(p + strlen("wrong PIN, "));
+    }
+    yzt_private_key_free(k);
+    return NULL;
+}
+
+static void test_container_threads(void) {
+    YztPrivateKey *key = NULL, *opened = NULL;
+    YztContainer *c = NULL;
+    EXPECT(YZT_OK, yzt_private_key_generate(&key));
+    EXPECT(YZT_OK, yzt_container_create(key, "123456", "123456", 5000, PIN_LIMIT, &c));
+    struct pin_try tries[PIN_THREADS];
+    pthread_t t[PIN_THREADS];
+    for (int i = 0; i < PIN_THREADS; i++) {
+        tries[i].container = c;
+        CHECK(pthread_create(&t[i], NULL, pin_worker, &tries[i]) == 0);
+    }
+    for (int i = 0; i < PIN_THREADS; i++) CHECK(pthread_join(t[i], NULL) == 0);
+    int told[PIN_LIMIT] = {0}, locked = 0, other = 0;
+    for (int i = 0; i < PIN_THREADS; i++) {
+        if (tries[i].rc == YZT_WRONG_PIN && tries[i].left >= 0 && tries[i].left < PIN_LIMIT)
+            told[tries[i].left]++;
+        else if (tries[i].rc == YZT_CONTAINER_LOCKED)
+            locked++;
+        else
+            other++;
+    }
+    for (int i = 0; i < PIN_LIMIT; i++) CHECK(told[i] == 1);
+    CHECK(locked == PIN_THREADS - PIN_LIMIT);
+    CHECK(other == 0);
+    uint32_t left = 99;
+    EXPECT(YZT_OK, yzt_container_remaining_attempts(c, &left));
+    CHECK(left == 0);
+    EXPECT(YZT_CONTAINER_LOCKED, yzt_container_unlock(c, "123456", &opened));
+    CHECK(opened == NULL);
+    yzt_container_free(c);
+    yzt_private_key_free(key);
+}
+
 static void test_threads(void) {
     YztPrivateKey *key = NULL;
     YztPublicKey *pub = NULL;
@@ -1565,6 +1691,7 @@ int main(int argc, char **argv) {
     test_cert();
     test_seal();
     test_threads();
+    test_container_threads();
     test_qr();
     test_qr_threads();
     printf("%d passed, %d failed\n", passed, failed);

@@ -175,7 +175,7 @@ fn trust(a: TrustArgs) -> Result<(), Error> {
     app.save(&profile)?;
     println!(
         "{}",
-        json!({"code": a.code, "name": a.name.trim(), "certificate": cert.serial_hex(), "hosts": a.hosts, "platforms": profile.platforms.len()})
+        json!({"code": a.code, "name": a.name, "certificate": cert.serial_hex(), "hosts": a.hosts, "platforms": profile.platforms.len()})
     );
     Ok(())
 }

@@ -2,8 +2,12 @@ package cn.yizhengtong;
 
 /**
  * A private key sealed under a six-digit PIN, with a retry counter. Mutable (a wrong PIN
- * counts); thread-safe (each call takes an internal lock). Persist it with {@link #toBytes()}
- * after every unlock attempt. Wiped when closed.
+ * counts); thread-safe: each call takes the container's lock for its whole duration, so
+ * attempts from several threads take turns and together get at most the limit. Persist it with
+ * {@link #toBytes()} after every unlock attempt. The count lives in this object and in what you
+ * persist: two objects read from the same bytes count separately, a crash before you persist
+ * loses the attempt, and a restored older copy brings its older count back; keep one object per
+ * container. Wiped when closed.
  *
  * <p>PINs are given as {@code String} or as UTF-8 bytes (which this class does not keep; the
  * caller may overwrite them after the call). Bytes that are not UTF-8, or a string with a lone

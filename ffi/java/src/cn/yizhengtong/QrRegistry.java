@@ -19,11 +19,14 @@ public final class QrRegistry extends NativeHandle {
      * Adds (or replaces) a platform.
      *
      * @param code its system code
-     * @param name the name the phone shows
+     * @param name the name the phone shows: 1 to 64 characters, without control, bidirectional
+     *     or invisible characters, without white space at either end
      * @param certificate the certificate whose key signs its challenges (copied)
-     * @param hosts the hosts the app may submit responses to: 1 to 1024
+     * @param hosts the hosts the app may submit responses to: 1 to 1024, each a plain {@code
+     *     host[:port]} (a DNS name, IPv4 or {@code [IPv6]}, port 1 to 65535; no scheme, user
+     *     information, path or white space)
      * @throws YztException {@link ResultCode#INVALID_ARGUMENT} for no hosts, {@link
-     *     ResultCode#INVALID_PARAMETER} for a bad code or host
+     *     ResultCode#INVALID_PARAMETER} for a bad code, name or host
      */
     public void add(String code, String name, Certificate certificate, List<String> hosts)
             throws YztException {

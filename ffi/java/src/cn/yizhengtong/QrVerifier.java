@@ -16,8 +16,10 @@ public final class QrVerifier extends NativeHandle {
      * Makes a platform's verifier.
      *
      * @param platformCode its 11-character system code
-     * @param platformName its name as the apps' registry shows it
-     * @param callbackHost where apps submit responses ({@code host[:port]})
+     * @param platformName its name as the apps' registry shows it (checked as {@link
+     *     QrRegistry#add} checks it)
+     * @param callbackHost where apps submit responses ({@code host[:port]}, checked as {@link
+     *     QrRegistry#add} checks it)
      * @param platformKey the key that signs its challenges (copied)
      * @param anchors the CAs the signers' certificates must chain to (at least one)
      * @param intermediates intermediate CA certificates, or null
@@ -26,7 +28,7 @@ public final class QrVerifier extends NativeHandle {
      * @param store the store (shared, not copied)
      * @return the verifier
      * @throws YztException {@link ResultCode#INVALID_ARGUMENT} without anchors, {@link
-     *     ResultCode#INVALID_PARAMETER} for a bad code, host or lifetime
+     *     ResultCode#INVALID_PARAMETER} for a bad code, name, host or lifetime
      */
     public static QrVerifier create(
             String platformCode,

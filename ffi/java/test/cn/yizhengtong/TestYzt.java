@@ -139,6 +139,19 @@ public final class TestYzt {
         return s.toString();
     }
 
+    /** {@code s} quoted, with everything outside printable ASCII as a \\u escape (for test names). */
+    private static String escape(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char ch : s.toCharArray()) {
+            if (ch >= 0x20 && ch < 0x7f) {
+                b.append(ch);
+            } else {
+                b.append(String.format("\\u%04x", (int) ch));
+            }
+        }
+        return b.append('"').toString();
+    }
+
     private static byte[] unhex(String s) {
         byte[] b = new byte[s.length() / 2];
         for (int i = 0; i < b.length; i++) {
@@ -1024,6 +1037,64 @@ public final class TestYzt {
 
     // ---- threads --------------------------------------------------------------------------
 
+    /**
+     * Wrong PINs from many threads on one container: the container's lock makes them take turns,
+     * so together they get exactly the limit; each number of tries left is told once.
+     */
+    static void testContainerThreads() throws Exception {
+        final int threads = 12;
+        final int limit = 6;
+        try (PrivateKey key = PrivateKey.generate();
+                Container c = Container.create(key, "123456", "123456", 5000, limit)) {
+            int[] left = new int[threads];
+            CountDownLatch start = new CountDownLatch(1);
+            List<Thread> ts = new ArrayList<>();
+            Pattern tries = Pattern.compile("wrong PIN, (\\d+) tries left");
+            for (int t = 0; t < threads; t++) {
+                final int i = t;
+                Thread th =
+                        new Thread(
+                                () -> {
+                                    try {
+                                        start.await();
+                                        c.unlock("000000").close();
+                                        left[i] = -3; // opened with a wrong PIN
+                                    } catch (YztException e) {
+                                        Matcher m = tries.matcher(String.valueOf(e.getMessage()));
+                                        if (e.code() == ResultCode.WRONG_PIN && m.find()) {
+                                            left[i] = Integer.parseInt(m.group(1));
+                                        } else if (e.code() == ResultCode.CONTAINER_LOCKED) {
+                                            left[i] = -1;
+                                        } else {
+                                            left[i] = -2;
+                                        }
+                                    } catch (Exception e) {
+                                        left[i] = -2;
+                                    }
+                                });
+                ts.add(th);
+                th.start();
+            }
+            start.countDown();
+            for (Thread th : ts) {
+                th.join();
+            }
+            int[] told = new int[limit];
+            int locked = 0;
+            for (int l : left) {
+                if (l >= 0 && l < limit) {
+                    told[l]++;
+                } else if (l == -1) {
+                    locked++;
+                }
+            }
+            check(Arrays.equals(told, new int[] {1, 1, 1, 1, 1, 1}), "each try left told once: " + Arrays.toString(left));
+            check(locked == threads - limit, "the rest refused as locked: " + Arrays.toString(left));
+            check(c.remainingAttempts() == 0, "no tries left");
+            code(ResultCode.CONTAINER_LOCKED, "the right PIN after the limit", () -> c.unlock("123456"));
+        }
+    }
+
     static void testThreads() throws Exception {
         final int threads = 8;
         final int rounds = 25;
@@ -1252,6 +1323,15 @@ public final class TestYzt {
                 code(ResultCode.NULL_POINTER, "null key", () -> QrVerifier.create(QR_CODE, QR_NAME, QR_HOST, null, anchors, null, null, 0, store));
                 code(ResultCode.NULL_POINTER, "null store", () -> QrVerifier.create(QR_CODE, QR_NAME, QR_HOST, w.platformKey, anchors, null, null, 0, null));
                 code(ResultCode.NULL_POINTER, "null anchor", () -> QrVerifier.create(QR_CODE, QR_NAME, QR_HOST, w.platformKey, Arrays.asList(w.root, null), null, null, 0, store));
+                // a name the phone could not show as written, a host that is not host[:port]
+                for (String bad : new String[] {"", QR_NAME + "\u202e", "FFI\r\n"}) {
+                    YztException e = code(ResultCode.INVALID_PARAMETER, "verifier name " + escape(bad), () -> QrVerifier.create(QR_CODE, bad, QR_HOST, w.platformKey, anchors, null, null, 0, store));
+                    check(e != null && e.getMessage().contains("platform name"), "verifier name refusal names the field");
+                }
+                for (String bad : new String[] {"", "https://" + QR_HOST, QR_HOST + ":0", "user@" + QR_HOST}) {
+                    YztException e = code(ResultCode.INVALID_PARAMETER, "verifier host " + escape(bad), () -> QrVerifier.create(QR_CODE, QR_NAME, bad, w.platformKey, anchors, null, null, 0, store));
+                    check(e != null && e.getMessage().contains("callback host"), "verifier host refusal names the field");
+                }
                 // the int path: invalid UTF-8 and wrong handle types through the natives
                 long kh = w.platformKey.acquire();
                 long ch = w.platform.acquire();
@@ -1297,6 +1377,28 @@ public final class TestYzt {
                 codev(ResultCode.NULL_POINTER, "null hosts", () -> reg.add(QR_CODE, QR_NAME, w.platform, null));
                 codev(ResultCode.NULL_POINTER, "a null host", () -> reg.add(QR_CODE, QR_NAME, w.platform, Arrays.asList(QR_HOST, null)));
                 codev(ResultCode.INVALID_PARAMETER, "short code", () -> reg.add("short", QR_NAME, w.platform, Collections.singletonList(QR_HOST)));
+                // names the phone could not show as written (issue #17 item 9)
+                String[] badNames = {
+                    "", QR_NAME + "\u202e", "\u202e" + QR_NAME, QR_NAME + "\n(official)", " " + QR_NAME,
+                    QR_NAME + " ", "FFI\u200bplatform", "\ufeff" + QR_NAME, "FFI\u0085platform",
+                    "FFI\u2066platform", "FFI\u061cplatform", "x".repeat(65),
+                };
+                for (String bad : badNames) {
+                    YztException e = codev(ResultCode.INVALID_PARAMETER, "registry name " + escape(bad), () -> reg.add(QR_CODE, bad, w.platform, Collections.singletonList(QR_HOST)));
+                    check(e != null && e.getMessage().contains("platform name"), "registry name refusal names the field");
+                }
+                // hosts that are not a plain host[:port]
+                String[] badHosts = {
+                    "", "http://" + QR_HOST, QR_HOST + "/login", "evil.cn@" + QR_HOST, QR_HOST + ":0",
+                    QR_HOST + ":65536", "ffi example.cn", "::1", "[::1", "ffi_1.example.cn", "1.2.3.256",
+                };
+                for (String bad : badHosts) {
+                    YztException e = codev(ResultCode.INVALID_PARAMETER, "registry host " + escape(bad), () -> reg.add(QR_CODE, QR_NAME, w.platform, Arrays.asList(QR_HOST, bad)));
+                    check(e != null && e.getMessage().contains("callback host"), "registry host refusal names the field");
+                }
+                try (QrRegistry good = new QrRegistry()) {
+                    okv("registry good name and hosts", () -> good.add(QR_CODE, "新疆公共资源交易平台", w.platform, Arrays.asList(QR_HOST, "127.0.0.1:8080", "[::1]:8443", "localhost")));
+                }
                 codev(ResultCode.INVALID_ARGUMENT, "1025 hosts", () -> reg.add(QR_CODE, QR_NAME, w.platform, Collections.nCopies(1025, QR_HOST)));
                 codev(ResultCode.NULL_POINTER, "null certificate", () -> reg.add(QR_CODE, QR_NAME, null, Collections.singletonList(QR_HOST)));
                 long rh = reg.acquire();
@@ -1668,6 +1770,7 @@ public final class TestYzt {
             TestYzt::testSeal,
             TestYzt::testClose,
             TestYzt::testThreads,
+            TestYzt::testContainerThreads,
             TestYzt::testQr,
             TestYzt::testQrThreads,
             TestYzt::testCli,
