@@ -117,6 +117,7 @@ pub fn run(
         request_timeout: Duration::from_secs(30),
         crl_files: Vec::new(),
         crl_refresh: None,
+        listener: Default::default(),
     };
     let service = Arc::new(Service::new(loaded, http_store)?);
     service.verifier().store().set_quota(&quota, opening)?;

@@ -8,10 +8,12 @@
 //! Feature `serve`.
 
 pub mod client;
+pub mod listen;
 pub mod load;
 mod server;
 
+pub use listen::ListenerConfig;
 pub use server::{
     DEFAULT_REQUEST_TIMEOUT, Loaded, MAX_BODY_BYTES, OPENAPI, QuotaConfig, Running, Service,
-    ServiceConfig, router, routes, serve, shutdown_signal, spawn,
+    ServiceConfig, router, routes, serve, shutdown_signal, spawn, spawn_with,
 };
