@@ -9,11 +9,13 @@
 
 pub mod client;
 pub mod guard;
+pub mod listen;
 pub mod load;
 mod server;
 
+pub use listen::ListenerConfig;
 pub use server::{
     Access, DEFAULT_REQUEST_TIMEOUT, Loaded, MAX_BODY_BYTES, OPENAPI, PAGE_SECRET_HEADER,
     QuotaConfig, Route, Running, Service, ServiceConfig, router, routes, serve, shutdown_signal,
-    spawn,
+    spawn, spawn_with,
 };

@@ -123,6 +123,9 @@ pub struct ServiceConfig {
     /// Packages opened at start (memory backend only).
     #[serde(default)]
     pub quotas: Vec<QuotaConfig>,
+    /// How the service listens: timeouts, connection cap, TLS.
+    #[serde(default)]
+    pub listener: super::listen::ListenerConfig,
 }
 
 /// Read and parse the CRL files.
@@ -168,6 +171,8 @@ pub struct Loaded {
     pub issue_per_minute: u32,
     /// Login codes per minute per client address.
     pub login_codes_per_minute: u32,
+    /// How the service listens (TLS paths resolved).
+    pub listener: super::listen::ListenerConfig,
 }
 
 impl Loaded {
@@ -281,6 +286,7 @@ impl ServiceConfig {
             cors: Cors::new(&self.cors_origins)?,
             issue_per_minute: self.issue_per_minute.unwrap_or(600),
             login_codes_per_minute: self.login_codes_per_minute.unwrap_or(20),
+            listener: self.listener.resolve(base)?,
         })
     }
 }
@@ -1600,21 +1606,17 @@ pub fn router(service: Arc<Service>) -> Router {
         .with_state(service)
 }
 
-/// Serve on `listener` until `shutdown` completes, then finish the
+/// Serve on `listener` as `config` says (timeouts, connection cap, TLS:
+/// see [`super::listen`]) until `shutdown` completes, then finish the
 /// requests in flight.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     service: Arc<Service>,
+    config: &super::listen::ListenerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let refresher = tokio::spawn(refresh_crls(Arc::clone(&service)));
-    let served = axum::serve(
-        listener,
-        router(service).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(|e| Error::param("server", e.to_string()));
+    let served = super::listen::run(listener, router(service), config, shutdown).await;
     refresher.abort();
     served
 }
@@ -1676,14 +1678,15 @@ pub async fn shutdown_signal() {
 pub struct Running {
     /// Where it listens.
     pub addr: SocketAddr,
+    scheme: &'static str,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<()>>>,
 }
 
 impl Running {
-    /// The base URL, `http://addr`.
+    /// The base URL, `http://addr` (`https://addr` with TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stop gracefully and wait.
@@ -1712,6 +1715,17 @@ impl Drop for Running {
 
 /// Start `service` on `listen` (port 0 picks one) with `workers` threads.
 pub fn spawn(service: Arc<Service>, listen: &str, workers: usize) -> Result<Running> {
+    spawn_with(service, listen, workers, Default::default())
+}
+
+/// [`spawn`] with a listener configuration (its TLS paths resolved, as
+/// [`ServiceConfig::load`] leaves them).
+pub fn spawn_with(
+    service: Arc<Service>,
+    listen: &str,
+    workers: usize,
+    config: super::listen::ListenerConfig,
+) -> Result<Running> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers.max(1))
         .enable_all()
@@ -1725,6 +1739,7 @@ pub fn spawn(service: Arc<Service>, listen: &str, workers: usize) -> Result<Runn
     let addr = std_listener
         .local_addr()
         .map_err(|e| Error::param("listen", e.to_string()))?;
+    let scheme = config.scheme();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
         // The last reference is dropped here, outside the runtime: a
@@ -1734,7 +1749,7 @@ pub fn spawn(service: Arc<Service>, listen: &str, workers: usize) -> Result<Runn
         let result = runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(std_listener)
                 .map_err(|e| Error::param("listen", e.to_string()))?;
-            serve(listener, service, async {
+            serve(listener, service, &config, async {
                 let _ = rx.await;
             })
             .await
@@ -1745,6 +1760,7 @@ pub fn spawn(service: Arc<Service>, listen: &str, workers: usize) -> Result<Runn
     });
     Ok(Running {
         addr,
+        scheme,
         stop: Some(tx),
         thread: Some(thread),
     })

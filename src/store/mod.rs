@@ -34,6 +34,8 @@
 mod entities;
 mod memory;
 #[cfg(feature = "postgres")]
+pub mod pg_tls;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 
 pub use memory::MemoryStore;

@@ -30,12 +30,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
+use postgres::Transaction;
 use postgres::error::SqlState;
-use postgres::{NoTls, Transaction};
 use r2d2::{CustomizeConnection, Pool};
-use r2d2_postgres::PostgresConnectionManager;
 use zeroize::Zeroizing;
 
+use super::pg_tls::{ConnectError, Manager};
 use super::{Changeset, Row, Store, Write};
 use crate::error::{Error, Result};
 use crate::qr::{
@@ -120,7 +120,7 @@ impl std::fmt::Debug for PgOptions {
 
 /// The PostgreSQL store; cheap to share between threads.
 pub struct PgStore {
-    pool: Pool<PostgresConnectionManager<NoTls>>,
+    pool: Pool<Manager>,
     where_: String,
     sealing_key: Option<Zeroizing<[u8; 16]>>,
     issued: AtomicU64,
@@ -193,8 +193,8 @@ fn valid_schema(s: &str) -> Result<()> {
 #[derive(Debug)]
 struct SearchPath(Option<String>);
 
-impl CustomizeConnection<postgres::Client, postgres::Error> for SearchPath {
-    fn on_acquire(&self, conn: &mut postgres::Client) -> std::result::Result<(), postgres::Error> {
+impl CustomizeConnection<postgres::Client, ConnectError> for SearchPath {
+    fn on_acquire(&self, conn: &mut postgres::Client) -> std::result::Result<(), ConnectError> {
         if let Some(s) = &self.0 {
             conn.batch_execute(&format!("SET search_path TO {s}"))?;
         }
@@ -234,18 +234,15 @@ impl PgStore {
         Error::Store(format!("{what} on {}: {}", self.where_, describe(&e)))
     }
 
-    fn pool_for(
-        url: &str,
-        options: &PgOptions,
-    ) -> Result<(Pool<PostgresConnectionManager<NoTls>>, String)> {
+    fn pool_for(url: &str, options: &PgOptions) -> Result<(Pool<Manager>, String)> {
         let where_ = redact_url(url);
         if let Some(s) = &options.schema {
             valid_schema(s)?;
         }
-        let config: postgres::Config = url
-            .parse()
+        // sslmode (disable … verify-full) and sslrootcert as libpq reads them
+        let (config, tls) = super::pg_tls::config(url)
             .map_err(|e| Error::param("database URL", format!("{where_}: {e}")))?;
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        let manager = Manager::new(config, tls);
         let pool = Pool::builder()
             .max_size(options.pool_size.unwrap_or(8))
             .min_idle(Some(0))
@@ -341,7 +338,7 @@ impl PgStore {
         )
     }
 
-    fn client(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>> {
+    fn client(&self) -> Result<r2d2::PooledConnection<Manager>> {
         self.pool
             .get()
             .map_err(|e| Error::Store(format!("database unreachable at {}: {e}", self.where_)))

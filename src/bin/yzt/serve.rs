@@ -59,6 +59,7 @@ pub fn run(a: ServeArgs) -> Result<(), Failure> {
         .ok_or_else(|| Error::param("config", "--config FILE is needed"))?;
     let (config, base) = ServiceConfig::from_file(&config_path)?;
     let loaded = config.load(&base)?;
+    let listening = loaded.listener.clone();
     // a database seals the decrypt action's secrets with a key derived
     // from the platform key, the same in every instance
     let store = AnyStore::open_sealed(&a.backend, Some(loaded.sealing_key()))?;
@@ -85,12 +86,20 @@ pub fn run(a: ServeArgs) -> Result<(), Failure> {
             "{}",
             serde_json::json!({
                 "event": "listening",
-                "url": format!("http://{addr}"),
+                "url": format!("{}://{addr}", listening.scheme()),
+                "max_connections": listening.max_connections(),
+                "open_file_limit": yizhengtong::serve::listen::open_file_limit(),
                 "platform_code": service.verifier().config().platform_code,
                 "backend": a.backend_redacted(),
             })
         );
-        yizhengtong::serve::serve(listener, service, yizhengtong::serve::shutdown_signal()).await?;
+        yizhengtong::serve::serve(
+            listener,
+            service,
+            &listening,
+            yizhengtong::serve::shutdown_signal(),
+        )
+        .await?;
         eprintln!("{}", serde_json::json!({"event": "stopped"}));
         Ok::<(), Error>(())
     })?;
