@@ -1062,3 +1062,129 @@ fn platforms_with_a_deceptive_name_or_a_bad_host_are_refused() {
         );
     }
 }
+
+/// A CRL that newly revokes an intermediate CA reaches the holders whose
+/// chains the verifier had cached through it: replacing the CRLs
+/// verifies every chain again, in full.
+#[test]
+fn revoking_an_intermediate_reaches_cached_chains() {
+    let mut rng = test_rng(90);
+    let root = CertificateAuthority::create_root(
+        PrivateKey::generate(&mut rng),
+        parse_dn("C=CN,O=QR Test CA,CN=QR Test Root").unwrap(),
+        t0(),
+        3650,
+        CaConfig::default(),
+        &mut rng,
+    )
+    .unwrap();
+    let inter_key = PrivateKey::generate(&mut rng);
+    let inter_cert = root
+        .issue_ca(
+            &inter_key.public_key(),
+            parse_dn("C=CN,O=QR Test CA,CN=QR Issuing CA").unwrap(),
+            t0(),
+            1825,
+            Some(0),
+            &mut rng,
+        )
+        .unwrap();
+    let inter =
+        CertificateAuthority::from_parts(inter_key, inter_cert.clone(), CaConfig::default())
+            .unwrap();
+    let issue = |holder: Holder, key: &PrivateKey, rng: &mut rand::rngs::StdRng| {
+        let req = EndEntityRequest {
+            holder,
+            usage: CertUsage::Sign,
+            medium: Medium::Mobile,
+            public_key: key.public_key(),
+            not_before: t0(),
+            days: 365,
+        };
+        inter.issue(&req, rng).unwrap()
+    };
+    let sign_key = PrivateKey::generate(&mut rng);
+    let sign_cert = issue(
+        Holder::person("欧勇", "11010519491231002X").unwrap(),
+        &sign_key,
+        &mut rng,
+    );
+    let platform_key = PrivateKey::generate(&mut rng);
+    let platform_cert = issue(
+        Holder::enterprise(NAME, "9165010039960151X0").unwrap(),
+        &platform_key,
+        &mut rng,
+    );
+    let week = Duration::from_secs(7 * 86_400);
+    let crl = |ca: &CertificateAuthority, n: u64, entries: &[CrlEntry], rng: &mut _| {
+        Crl::from_der(&ca.sign_crl(n, t0(), t0() + week, entries, rng).unwrap()).unwrap()
+    };
+    let mut config = VerifierConfig::new(
+        CODE,
+        NAME,
+        HOST,
+        platform_key,
+        vec![root.certificate().clone()],
+    );
+    config.intermediates = vec![inter_cert.clone()];
+    config.crls = vec![crl(&root, 1, &[], &mut rng), crl(&inter, 1, &[], &mut rng)];
+    let v = Verifier::new(config, MemoryQrStore::new()).unwrap();
+    let quota = QuotaKey {
+        holder: "11010519491231002X".into(),
+        platform: CODE.into(),
+        institution: "ca",
+    };
+    v.store().set_quota(&quota, 10).unwrap();
+    let mut registry = PlatformRegistry::new();
+    registry
+        .add(PlatformEntry {
+            code: CODE.into(),
+            name: NAME.into(),
+            certificate: platform_cert,
+            callback_hosts: vec![HOST.into()],
+        })
+        .unwrap();
+    let login = |rng: &mut rand::rngs::StdRng| {
+        let ch = v.issue(Request::Login, t0() + SEC, rng).unwrap();
+        let (c, view) = scan(&ch.to_text(), &registry, t0() + 2 * SEC).unwrap();
+        let identity = Identity {
+            member: "ouyong",
+            enterprise: None,
+            signing_cert: &sign_cert,
+            signing_key: &sign_key,
+            encryption_cert: None,
+            encryption_key: None,
+        };
+        let r = respond(
+            &c,
+            &view,
+            &identity,
+            ActionInput::Login,
+            t0() + 3 * SEC,
+            rng,
+        )
+        .unwrap();
+        v.verify(&r.to_der(), t0() + 4 * SEC)
+    };
+    // Accepted twice: the second time from the cached chain.
+    assert_eq!(login(&mut rng).reason, Reason::Ok);
+    assert_eq!(login(&mut rng).reason, Reason::Ok);
+    assert_eq!(v.store().quota(&quota).unwrap(), Some(8));
+    // The root revokes the issuing CA.
+    let revoked = CrlEntry {
+        serial: inter_cert.serial().to_vec(),
+        revoked_at: t0() + SEC,
+        reason: RevocationReason::CaCompromise,
+    };
+    v.replace_crls(
+        vec![
+            crl(&root, 2, &[revoked], &mut rng),
+            crl(&inter, 2, &[], &mut rng),
+        ],
+        t0() + 2 * SEC,
+    )
+    .unwrap();
+    let after = login(&mut rng);
+    assert_eq!(after.reason, Reason::CertificateRevoked, "{}", after.detail);
+    assert_eq!(v.store().quota(&quota).unwrap(), Some(8), "nothing charged");
+}

@@ -669,3 +669,64 @@ impl QrStore for MemoryQrStore {
         Ok(e.key.take().map_or(KeyTaken::Gone, KeyTaken::Key))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::PrivateKey;
+    use crate::qr::ChallengeParams;
+
+    fn pending(platform: &str, issued_at: u64, lifetime: u64) -> PendingTransaction {
+        let params = ChallengeParams {
+            platform_code: platform.into(),
+            action: Action::Login,
+            callback_host: "127.0.0.1:1".into(),
+            digest: None,
+            ephemeral_key: None,
+            now: SystemTime::UNIX_EPOCH + Duration::from_secs(issued_at),
+            lifetime: Duration::from_secs(lifetime),
+        };
+        let key = PrivateKey::generate(&mut rand::rng());
+        PendingTransaction {
+            challenge: Challenge::issue(&params, &key, &mut rand::rng()).expect("challenge"),
+            message: Some(b"secret message".to_vec()),
+            ephemeral_secret: None,
+            viewer: None,
+        }
+    }
+
+    #[test]
+    fn waiting_codes_are_bounded_per_platform_and_expired_ones_dropped() {
+        let store = MemoryQrStore::new();
+        let t = 1_800_000_000;
+        let a: Vec<_> = (0..3).map(|_| pending("C1100005553", t, 120)).collect();
+        for p in &a {
+            store.put_pending(p.clone(), 3).unwrap();
+        }
+        // the bound: a fourth waits for none of these to be answered
+        let err = store
+            .put_pending(pending("C1100005553", t + 1, 120), 3)
+            .unwrap_err();
+        assert!(matches!(err, Error::LimitReached { limit: 3, .. }), "{err}");
+        // another platform has its own bound
+        store
+            .put_pending(pending("C6500000001", t, 120), 3)
+            .unwrap();
+        // once they expire they no longer count, and their secrets go
+        store
+            .put_pending(pending("C1100005553", t + 120, 120), 3)
+            .unwrap();
+        let id = a[0].challenge.transaction_id;
+        assert!(matches!(store.lookup(&id).unwrap(), Lookup::Expired));
+        assert_eq!(
+            store.page(&id).unwrap().map(|p| p.stage),
+            Some(PageStage::Pending),
+            "its page stays, to show it expired"
+        );
+        // a grace period later they are forgotten
+        let later = SystemTime::UNIX_EPOCH + Duration::from_secs(t + 120) + PURGE_GRACE;
+        assert_eq!(store.purge_expired(later).unwrap(), 4);
+        assert!(matches!(store.lookup(&id).unwrap(), Lookup::Unknown));
+        assert!(store.page(&id).unwrap().is_none());
+    }
+}
