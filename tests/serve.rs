@@ -1485,3 +1485,39 @@ fn attack_errors_carry_a_request_id_and_no_internals() {
         "{h}"
     );
 }
+
+#[test]
+fn attack_forwarded_for_is_believed_only_from_trusted_proxies() {
+    let login_from = |w: &World, client: &str| {
+        client::send(
+            "POST",
+            &w.url("/v1/login"),
+            &[("X-Forwarded-For", client)],
+            Some(("application/json", b"{}")),
+            T,
+        )
+        .unwrap()
+        .status
+    };
+    // No proxy trusted: the header is the client's to forge, and ignored.
+    let w = world_with(
+        47,
+        120,
+        test_backend().unwrap(),
+        json!({"login_codes_per_minute": 1}),
+    );
+    assert_eq!(login_from(&w, "203.0.113.1"), 201);
+    assert_eq!(login_from(&w, "203.0.113.2"), 429);
+    // Behind a trusted proxy: each client has its own bucket, named by
+    // the last address the proxy appended.
+    let w = world_with(
+        48,
+        120,
+        test_backend().unwrap(),
+        json!({"login_codes_per_minute": 1, "trusted_proxies": ["127.0.0.1"]}),
+    );
+    assert_eq!(login_from(&w, "203.0.113.1"), 201);
+    assert_eq!(login_from(&w, "198.51.100.9, 203.0.113.2"), 201);
+    assert_eq!(login_from(&w, "203.0.113.1"), 429);
+    assert_eq!(login_from(&w, "10.9.9.9, 203.0.113.2"), 429);
+}

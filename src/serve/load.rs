@@ -135,6 +135,7 @@ pub fn run(
         cors: Default::default(),
         issue_per_minute: 0,
         login_codes_per_minute: 0,
+        trusted_proxies: Vec::new(),
         listener: Default::default(),
     };
     let service = Arc::new(Service::new(loaded, http_store)?);

@@ -120,6 +120,11 @@ pub struct ServiceConfig {
     /// most 65536).
     #[serde(default)]
     pub max_message_bytes: Option<usize>,
+    /// Addresses of the reverse proxies in front of the service: a
+    /// request from one of them comes from the last address its
+    /// `X-Forwarded-For` names; from anyone else that header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Packages opened at start (memory backend only).
     #[serde(default)]
     pub quotas: Vec<QuotaConfig>,
@@ -171,6 +176,8 @@ pub struct Loaded {
     pub issue_per_minute: u32,
     /// Login codes per minute per client address.
     pub login_codes_per_minute: u32,
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How the service listens (TLS paths resolved).
     pub listener: super::listen::ListenerConfig,
 }
@@ -286,6 +293,7 @@ impl ServiceConfig {
             cors: Cors::new(&self.cors_origins)?,
             issue_per_minute: self.issue_per_minute.unwrap_or(600),
             login_codes_per_minute: self.login_codes_per_minute.unwrap_or(20),
+            trusted_proxies: self.trusted_proxies.clone(),
             listener: self.listener.resolve(base)?,
         })
     }
@@ -306,6 +314,7 @@ pub struct Service {
     crl_seen: Mutex<Vec<Option<SystemTime>>>,
     api_keys: ApiKeys,
     cors: Cors,
+    trusted_proxies: Vec<std::net::IpAddr>,
     /// Codes issued per API key.
     per_key: RateLimiter,
     /// Login codes issued per client address.
@@ -365,6 +374,7 @@ impl Service {
             crl_seen: Mutex::new(crl_seen),
             api_keys: loaded.api_keys,
             cors: loaded.cors,
+            trusted_proxies: loaded.trusted_proxies,
             per_key: RateLimiter::new(
                 loaded.issue_per_minute,
                 loaded.issue_per_minute.clamp(1, 60),
@@ -1477,6 +1487,33 @@ fn gate(s: &Service, req: &Request) -> std::result::Result<Option<HeaderValue>, 
     Ok(allowed)
 }
 
+/// The client's address: the peer's, or, when the peer is a trusted
+/// proxy, the last address its `X-Forwarded-For` names (what the proxy
+/// itself saw; earlier entries are the client's to write).
+fn client_address(s: &Service, req: &Request) -> String {
+    let Some(peer) = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+    else {
+        return "unknown".into();
+    };
+    if s.trusted_proxies.contains(&peer) {
+        let forwarded = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .next_back();
+        if let Some(client) = forwarded {
+            return client.to_string();
+        }
+    }
+    peer.to_string()
+}
+
 /// Every request: an id, the CORS and content-type gate, the
 /// framework's plain-text refusals (405, 413, a bad path) turned into
 /// JSON errors, the request id in the answer, and one JSON log line (no
@@ -1491,11 +1528,7 @@ async fn frame(State(s): State<Shared>, mut req: Request, next: Next) -> Respons
     };
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let client = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let client = client_address(&s, &req);
     req.extensions_mut().insert(ClientAddr(client.clone()));
     let mut resp = match gate(&s, &req) {
         Err(r) => *r,
