@@ -27,9 +27,10 @@
 //!
 //! Quota movements inside a commit ([`Write::QuotaAdd`],
 //! [`Write::QuotaTake`]) are conditional too: a take that would go below
-//! zero fails the whole commit. The per-authorisation charge of the QR
-//! verifier, the hottest path, is its own atomic method
-//! ([`QrStore::charge`]), charged at most once per transaction.
+//! zero fails the whole commit. Everything a QR authorisation changes (the
+//! code used, the charge, the scan record, the log line, the page's
+//! verdict) is one atomic method of its own, [`QrStore::settle`], the
+//! hottest path: a code is used once, so it is charged at most once.
 
 mod entities;
 mod memory;

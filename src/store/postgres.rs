@@ -10,15 +10,17 @@
 //!   quota take. Any condition that fails rolls everything back and
 //!   reports [`Error::Conflict`]; serialization failures and deadlocks
 //!   are conflicts too, so the workflow re-runs.
-//! * The QR verifier's atomic operations are single statements or one
-//!   short transaction each: consuming a transaction is
-//!   `UPDATE … SET used = true WHERE tid = $1 AND NOT used RETURNING …`;
-//!   a charge inserts the transaction's charge row (at most once, by
-//!   primary key) and takes one use with `WHERE uses > 0`, in one
-//!   transaction.
-//! * Expired transactions and charges are purged on access (every 256th
-//!   issue, at most 10 000 rows at a time) and by
-//!   [`QrStore::purge_expired`].
+//! * The QR verifier's operations are single statements: looking a code
+//!   up is one `SELECT`; everything a verified answer changes is one call
+//!   of the server-side function `yzt_qr_settle` (migration 3), which
+//!   locks the code's row, then the package's, uses the code, charges one
+//!   use (`WHERE uses > 0`), writes the scan record and the log line,
+//!   settles the page and stores the verdict with the response's hash, or,
+//!   for a code used before, returns that verdict and changes nothing.
+//! * Expired codes lose their secrets and are purged a grace period after
+//!   expiry, on access (every 256th issue, at most 10 000 rows at a time)
+//!   and by [`QrStore::purge_expired`]; the codes waiting for an answer
+//!   are counted per platform at issue, against a bound.
 //! * The decrypt action's ephemeral private keys are sealed with SM4-GCM
 //!   under a key the platform configures ([`PgOptions::sealing_key`]); a
 //!   store without one refuses to keep them.
