@@ -334,7 +334,7 @@ pub fn run() -> Result<(), Error> {
         encryption_cert: Some(&m_enc),
         encryption_key: Some(&m_enc_key),
     };
-    let mut login_response = Vec::new();
+    let mut login_response = None;
     for action in Action::ALL {
         let request = match action {
             Action::Login => Request::Login,
@@ -407,13 +407,34 @@ pub fn run() -> Result<(), Error> {
             verdict.remaining.unwrap_or(0)
         ));
         if action == Action::Login {
-            login_response = response;
+            // a second answer the phone could have made for the same code
+            let second = respond(
+                &scanned,
+                &view,
+                &identity,
+                ActionInput::Login,
+                now,
+                &mut rng,
+            )?;
+            login_response = Some((response, verdict.remaining, second.to_der()));
             s.detail(format!("answer: {}", verdict.answer_json()));
         }
     }
-    let replay = verifier.verify(&login_response, w.clock.now());
+    let Some((login_response, remaining, second)) = login_response else {
+        return Err(fail("no login was authorised"));
+    };
+    let retry = verifier.verify(&login_response, w.clock.now());
     s.detail(format!(
-        "the login response submitted again: {:?} ({})",
+        "the login response sent again (a retry after a lost answer): {:?}, told again, nothing charged (uses left {})",
+        retry.reason,
+        retry.remaining.unwrap_or(0)
+    ));
+    if !(retry.accepted() && retry.repeat && retry.remaining == remaining) {
+        return Err(fail("a retried response was not told its verdict again"));
+    }
+    let replay = verifier.verify(&second, w.clock.now());
+    s.detail(format!(
+        "another response for the used login code: {:?} ({})",
         replay.reason,
         replay.reason.code()
     ));
