@@ -145,13 +145,15 @@ impl Drop for FileLock {
     }
 }
 
+/// Directories for the unit tests of the modules that write files.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_dirs {
+    use std::path::{Path, PathBuf};
 
-    fn temp_dir(name: &str) -> PathBuf {
+    /// A fresh directory `yzt-{name}-PID-RANDOM` under the system's temp.
+    pub(crate) fn temp_dir(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!(
-            "yzt-durable-{name}-{}-{:x}",
+            "yzt-{name}-{}-{:x}",
             std::process::id(),
             rand::random::<u32>()
         ));
@@ -159,7 +161,8 @@ mod tests {
         d
     }
 
-    fn names(dir: &Path) -> Vec<String> {
+    /// The names of the files in `dir`, sorted.
+    pub(crate) fn names(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -167,6 +170,12 @@ mod tests {
         v.sort();
         v
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_dirs::{names, temp_dir};
+    use super::*;
 
     #[test]
     fn replaces_and_leaves_no_temporary_file() {

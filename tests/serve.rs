@@ -1091,7 +1091,11 @@ fn instances_over_one_database_answer_alike() {
         let winner = if genuine_won { 0 } else { 2 };
         for (k, verdict) in &answers {
             match k {
-                1 => assert_eq!(*verdict, (false, 1015), "{answers:?}"),
+                // refused as forged, or, once the code is used, as a replay
+                1 => assert!(
+                    *verdict == (false, 1015) || *verdict == (false, 1004),
+                    "{answers:?}"
+                ),
                 k if *k == winner => assert_eq!(*verdict, (true, 0), "{answers:?}"),
                 _ => assert_eq!(*verdict, (false, 1004), "{answers:?}"),
             }

@@ -140,24 +140,7 @@ mod tests {
     const PIN: &str = "135790";
     const WRONG: &str = "000000";
 
-    fn temp_dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!(
-            "yzt-container-file-{name}-{}-{:x}",
-            std::process::id(),
-            rand::random::<u32>()
-        ));
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    }
+    use crate::durable::test_dirs::{names, temp_dir};
 
     fn file(dir: &Path, iterations: u32) -> (PrivateKey, ContainerFile) {
         let mut rng = rand::rng();
