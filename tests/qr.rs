@@ -1188,3 +1188,55 @@ fn revoking_an_intermediate_reaches_cached_chains() {
     assert_eq!(after.reason, Reason::CertificateRevoked, "{}", after.detail);
     assert_eq!(v.store().quota(&quota).unwrap(), Some(8), "nothing charged");
 }
+
+/// Every refused answer leaves the code to its holder: after a forged
+/// answer for another platform, another action, another digest, another
+/// nonce or another display, and after one whose commit missed its
+/// deadline, the holder's genuine answer is accepted and charged once,
+/// and the page shows only that.
+#[test]
+fn refused_answers_leave_the_code_to_its_holder() {
+    let f = fixture(95);
+    let v = verifier(&f);
+    let mut rng = test_rng(96);
+    let at = t0() + 5 * SEC;
+    type Edit = fn(&mut Statement);
+    let edits: [(Reason, Edit); 5] = [
+        (Reason::WrongPlatform, |s| {
+            s.platform_code = "C1100009999".into()
+        }),
+        (Reason::WrongAction, |s| s.action = Action::MsgSign),
+        (Reason::WrongDigest, |s| s.digest = Some([7; 32])),
+        (Reason::WrongNonce, |s| s.nonce[0] ^= 1),
+        (Reason::Misdirected, |s| s.display_hash[0] ^= 1),
+    ];
+    for (want, edit) in edits {
+        let before = quota(&v, "ca");
+        let ch = v.issue(Request::Login, t0() + SEC, &mut rng).unwrap();
+        assert_eq!(verify_reason(&v, &forged(&f, &ch, edit), at), want);
+        let page = v.store().page(&ch.transaction_id).unwrap().unwrap();
+        assert_eq!(page.stage, PageStage::Pending, "{want:?}");
+        assert_eq!(quota(&v, "ca"), before, "{want:?}");
+        let genuine = forged(&f, &ch, |_| {});
+        assert_eq!(verify_reason(&v, &genuine, at), Reason::Ok, "{want:?}");
+        assert_eq!(quota(&v, "ca"), before - 1);
+    }
+    // A commit that cannot start before its deadline does not start, and
+    // says so; the same response later is accepted, once.
+    let before = quota(&v, "ca");
+    let records = v.store().records().unwrap().len();
+    let ch = v.issue(Request::Login, t0() + SEC, &mut rng).unwrap();
+    let genuine = forged(&f, &ch, |_| {});
+    let late = v.verify_until(&genuine, at, Some(std::time::Instant::now()));
+    assert_eq!(late.reason, Reason::TimedOut);
+    assert!(late.detail.contains("nothing changed"), "{}", late.detail);
+    assert_eq!(
+        v.store().page(&ch.transaction_id).unwrap().unwrap().stage,
+        PageStage::Pending
+    );
+    assert_eq!(quota(&v, "ca"), before);
+    assert_eq!(v.store().records().unwrap().len(), records);
+    let ok = v.verify(&genuine, at);
+    assert_eq!((ok.reason, ok.repeat), (Reason::Ok, false));
+    assert_eq!(quota(&v, "ca"), before - 1);
+}

@@ -906,6 +906,14 @@ fn packages_in_the_configuration_are_for_the_memory_backend_only() {
 /// names, as two service instances behind a load balancer hold them;
 /// `None` when the tests run on memory (one process's memory is not
 /// shared).
+/// The schema of this process's shared database.
+fn test_schema() -> String {
+    let tag = Base64::encode_string(&std::process::id().to_be_bytes())
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "")
+        .to_lowercase();
+    format!("t_pages_{tag}")
+}
+
 fn shared_database() -> Option<(AnyStore, AnyStore)> {
     let url = std::env::var("YZT_TEST_BACKEND")
         .ok()
@@ -913,11 +921,8 @@ fn shared_database() -> Option<(AnyStore, AnyStore)> {
     #[cfg(feature = "postgres")]
     {
         use yizhengtong::store::postgres::{PgOptions, PgStore};
-        let tag = Base64::encode_string(&std::process::id().to_be_bytes())
-            .replace(|c: char| !c.is_ascii_alphanumeric(), "")
-            .to_lowercase();
         let options = || PgOptions {
-            schema: Some(format!("t_pages_{tag}")),
+            schema: Some(test_schema()),
             sealing_key: Some(zeroize::Zeroizing::new([9u8; 16])),
             pool_size: Some(4),
             ..PgOptions::default()
@@ -1524,4 +1529,52 @@ fn attack_forwarded_for_is_believed_only_from_trusted_proxies() {
     assert_eq!(login_from(&w, "198.51.100.9, 203.0.113.2"), 201);
     assert_eq!(login_from(&w, "203.0.113.1"), 429);
     assert_eq!(login_from(&w, "10.9.9.9, 203.0.113.2"), 429);
+}
+
+/// On PostgreSQL: an answer held up past its request's deadline (another
+/// session locks the codes' table) is not committed, and the answer says
+/// so (503, reason 1020); nothing changed, and the same response sent
+/// again gets its verdict.
+#[test]
+fn an_answer_past_its_deadline_commits_nothing_and_says_so() {
+    let Some(url) = std::env::var("YZT_TEST_BACKEND")
+        .ok()
+        .filter(|b| b.starts_with("postgres"))
+    else {
+        eprintln!("skipped: needs YZT_TEST_BACKEND=postgres://… (CI's database stage)");
+        return;
+    };
+    let Some((store, _)) = shared_database() else {
+        return;
+    };
+    let w = world_with(50, 120, store, json!({"request_timeout_secs": 1}));
+    let c = w.issue(json!({"action": "login"}));
+    let tid = c["transaction"].as_str().unwrap().to_string();
+    let der = w.answer(c["text"].as_str().unwrap(), ActionInput::Login);
+    let before = books(&w, &tid);
+    let (locked, held) = std::sync::mpsc::channel();
+    let schema = test_schema();
+    let locker = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let mut tx = c.transaction().unwrap();
+        tx.batch_execute(&format!(
+            "LOCK TABLE {schema}.yzt_qr_transactions IN ACCESS EXCLUSIVE MODE"
+        ))
+        .unwrap();
+        locked.send(()).unwrap();
+        std::thread::sleep(Duration::from_millis(2000));
+        tx.commit().unwrap();
+    });
+    held.recv().unwrap();
+    let r = w.submit(&tid, &der);
+    locker.join().unwrap();
+    assert_eq!(r.status, 503, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json().unwrap();
+    assert_eq!(v["data"]["reasonCode"], 1020, "{v}");
+    assert!(
+        v["msg"].as_str().unwrap().contains("nothing changed"),
+        "{v}"
+    );
+    assert_eq!(books(&w, &tid), before, "nothing changed");
+    assert_eq!(accepted(&w.submit(&tid, &der)), (true, 0));
 }

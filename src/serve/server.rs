@@ -931,7 +931,7 @@ async fn response(
         crate::qr::Reason::StoreUnavailable => {
             internal = Some(std::mem::replace(
                 &mut v.detail,
-                "the store is unavailable; nothing was changed: send the same response again"
+                "the store did not answer: send the same response again (it is told the verdict if one was committed)"
                     .into(),
             ));
             StatusCode::SERVICE_UNAVAILABLE

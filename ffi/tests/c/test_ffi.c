@@ -1215,7 +1215,9 @@ static void test_qr(void) {
     size_t rn;
     EXPECT(YZT_OK, yzt_bytes_data(resp, &rd, &rn));
 
-    /* the platform verifies: accepted once, charged once, a replay refused */
+    /* the platform verifies: accepted once, charged once; the same response
+       again (a retry) is told its verdict again, uncharged; another
+       response for the used code is a replay, refused */
     YztQrVerification *v = NULL;
     EXPECT(YZT_NULL_POINTER, yzt_qr_verifier_verify(w.verifier, NULL, 5, w.now + 7, &v));
     EXPECT(YZT_INVALID_ARGUMENT, yzt_qr_verifier_verify(w.verifier, rd, HUGE_LEN, w.now + 7, &v));
@@ -1244,6 +1246,19 @@ static void test_qr(void) {
     EXPECT(YZT_UNKNOWN_VALUE, yzt_qr_verification_text(v, -1, buf, sizeof buf, &n));
     EXPECT(YZT_OK, yzt_qr_verification_free(v));
     EXPECT(YZT_OK, yzt_qr_verifier_verify(w.verifier, rd, rn, w.now + 8, &v));
+    CHECK(reason_of(v) == 0);
+    EXPECT(YZT_OK, yzt_qr_verification_remaining(v, &left));
+    CHECK(left == 9);
+    EXPECT(YZT_ABSENT, yzt_qr_verification_outcome(v, &act, &outcome));
+    yzt_qr_verification_free(v);
+    YztBytes *resp2 = NULL;
+    EXPECT(YZT_OK, yzt_qr_respond(scan, "13800000000", NULL, w.good, w.good_key, NULL, NULL, NULL,
+                                  0, NULL, NULL, 0, w.now + 6, &resp2));
+    const uint8_t *rd2;
+    size_t rn2;
+    EXPECT(YZT_OK, yzt_bytes_data(resp2, &rd2, &rn2));
+    CHECK(rn2 != rn || memcmp(rd2, rd, rn) != 0);
+    EXPECT(YZT_OK, yzt_qr_verifier_verify(w.verifier, rd2, rn2, w.now + 8, &v));
     CHECK(reason_of(v) == 1004);
     EXPECT(YZT_OK, yzt_qr_verification_text(v, YZT_QR_REASON_NAME, buf, sizeof buf, &n));
     CHECK(strcmp(buf, "already_used") == 0);
@@ -1252,6 +1267,7 @@ static void test_qr(void) {
     EXPECT(YZT_OK, yzt_qr_verification_text(v, YZT_QR_ANSWER_JSON, buf, sizeof buf, &n));
     CHECK(strstr(buf, "\"reasonCode\":1004") != NULL);
     yzt_qr_verification_free(v);
+    yzt_bytes_free(resp2);
     EXPECT(YZT_OK, yzt_qr_store_quota(w.store, w.holder, QR_CODE, YZT_QR_INSTITUTION_CA, &left));
     CHECK(left == 9);
     YztBytes *records = NULL;
@@ -1583,7 +1599,8 @@ static void *qr_worker(void *arg) {
             c->errors++;
         yzt_qr_verification_free(v);
     }
-    /* a replay of an answered code, from this thread */
+    /* a retry of an answered code's response, from this thread: its
+       verdict again */
     YztQrChallenge *ch = NULL;
     YztQrScan *scan = NULL;
     YztBytes *resp = NULL;
@@ -1608,7 +1625,7 @@ static void *qr_worker(void *arg) {
             c->exhausted++;
         else
             c->errors++;
-        if (reason_of(v2) == 1004) c->replays++;
+        if (reason_of(v2) == first) c->replays++;
     }
     yzt_qr_verification_free(v1);
     yzt_qr_verification_free(v2);

@@ -1502,6 +1502,12 @@ public final class TestYzt {
                         }
                     }
                     try (QrVerification v = w.verifier.verify(resp, w.now + 8)) {
+                        check(v.accepted() && v.reason() == 0, "a retry is told its verdict again: " + v.reason());
+                        check(v.remaining().getAsLong() == 9, "and is not charged again");
+                    }
+                    byte[] second = scan.respond(MEMBER, w.good, w.goodKey, null, w.now + 6);
+                    check(!java.util.Arrays.equals(second, resp), "another response");
+                    try (QrVerification v = w.verifier.verify(second, w.now + 8)) {
                         check(!v.accepted() && v.reason() == 1004, "a replay: " + v.reason());
                         check("already_used".equals(v.reasonName()), "already used");
                         check(!v.remaining().isPresent() && !v.certificate().isPresent(), "nothing charged or verified");
@@ -1655,7 +1661,8 @@ public final class TestYzt {
                                                     QrVerification v2 = w.verifier.verify(resp, w.now + 2)) {
                                                 int r = v1.reason();
                                                 (r == 0 ? accepted : r == 1018 ? exhausted : errors).incrementAndGet();
-                                                if (v2.reason() == 1004) {
+                                                // a retry: the same verdict again
+                                                if (v2.reason() == r) {
                                                     replays.incrementAndGet();
                                                 }
                                             }
