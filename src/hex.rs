@@ -21,7 +21,7 @@ pub fn encode_upper(data: &[u8]) -> String {
 /// Decode hex, ignoring ASCII white space between digits.
 pub fn decode(text: &str) -> Result<Vec<u8>> {
     let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(Error::malformed("hex", "odd number of digits"));
     }
     digits

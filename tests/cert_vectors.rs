@@ -65,10 +65,12 @@ fn expected_sha256() -> HashMap<String, String> {
     let mut out = HashMap::new();
     for line in expected_md().lines() {
         let mut toks = line.split_whitespace();
-        if let (Some(h), Some(f), None) = (toks.next(), toks.next(), toks.next()) {
-            if h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()) && f.ends_with(".pem") {
-                out.insert(f.to_string(), h.to_ascii_lowercase());
-            }
+        if let (Some(h), Some(f), None) = (toks.next(), toks.next(), toks.next())
+            && h.len() == 64
+            && h.chars().all(|c| c.is_ascii_hexdigit())
+            && f.ends_with(".pem")
+        {
+            out.insert(f.to_string(), h.to_ascii_lowercase());
         }
     }
     out

@@ -322,13 +322,13 @@ fn file_hashes_match_expected() {
     let mut n = 0;
     for line in expected.lines() {
         let mut parts = line.split_whitespace();
-        if let (Some(h), Some(f), None) = (parts.next(), parts.next(), parts.next()) {
-            if h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()) {
-                let got =
-                    yizhengtong::hex::encode(&Sha256::digest(read_vector(&format!("ses/{f}"))));
-                assert_eq!(got, h, "{f}");
-                n += 1;
-            }
+        if let (Some(h), Some(f), None) = (parts.next(), parts.next(), parts.next())
+            && h.len() == 64
+            && h.chars().all(|c| c.is_ascii_hexdigit())
+        {
+            let got = yizhengtong::hex::encode(&Sha256::digest(read_vector(&format!("ses/{f}"))));
+            assert_eq!(got, h, "{f}");
+            n += 1;
         }
     }
     assert_eq!(n, 15);

@@ -56,10 +56,10 @@ fn https(
     let mut tls = rustls::StreamOwned::new(conn, sock);
     tls.write_all(request).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
-    if let Err(e) = tls.read_to_end(&mut out) {
-        if out.is_empty() {
-            return Err(e.to_string());
-        }
+    if let Err(e) = tls.read_to_end(&mut out)
+        && out.is_empty()
+    {
+        return Err(e.to_string());
     }
     Ok((
         tls.conn.protocol_version().unwrap(),

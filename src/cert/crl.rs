@@ -385,27 +385,26 @@ impl Crl {
                 issuer.subject()
             )));
         }
-        if let Ok(Some(ku)) = issuer.key_usage() {
-            if !ku.crl_sign {
-                return Err(Error::Crl(format!(
-                    "{} may not sign CRLs (no cRLSign)",
-                    issuer.subject()
-                )));
-            }
+        if let Ok(Some(ku)) = issuer.key_usage()
+            && !ku.crl_sign
+        {
+            return Err(Error::Crl(format!(
+                "{} may not sign CRLs (no cRLSign)",
+                issuer.subject()
+            )));
         }
         // RFC 5280 5.2/5.3: a CRL with a critical extension (or entry
         // extension) that is not processed must not be used.
         const UNDERSTOOD: [ObjectIdentifier; 2] = [OID_CRL_NUMBER, OID_EXT_AKI];
-        if let Some(exts) = &self.inner.tbs_cert_list.crl_extensions {
-            if let Some(e) = exts
+        if let Some(exts) = &self.inner.tbs_cert_list.crl_extensions
+            && let Some(e) = exts
                 .iter()
                 .find(|e| e.critical && !UNDERSTOOD.contains(&e.extn_id))
-            {
-                return Err(Error::Crl(format!(
-                    "critical extension {} is not supported",
-                    e.extn_id
-                )));
-            }
+        {
+            return Err(Error::Crl(format!(
+                "critical extension {} is not supported",
+                e.extn_id
+            )));
         }
         for rc in self
             .inner
@@ -436,10 +435,10 @@ impl Crl {
         if at < self.this_update() {
             return Err(Error::Crl("thisUpdate is in the future".into()));
         }
-        if let Some(next) = self.next_update() {
-            if at > next {
-                return Err(Error::Crl("nextUpdate has passed: the CRL is stale".into()));
-            }
+        if let Some(next) = self.next_update()
+            && at > next
+        {
+            return Err(Error::Crl("nextUpdate has passed: the CRL is stale".into()));
         }
         Ok(())
     }

@@ -177,13 +177,13 @@ impl PrivateKey {
                 Error::malformed(WHAT, e)
             }
         })?;
-        if let Some(oid) = ec.parameters.as_ref().and_then(|p| p.named_curve()) {
-            if oid != OID_SM2 {
-                return Err(Error::UnsupportedAlgorithm {
-                    what: "EC private key curve",
-                    oid: oid.to_string(),
-                });
-            }
+        if let Some(oid) = ec.parameters.as_ref().and_then(|p| p.named_curve())
+            && oid != OID_SM2
+        {
+            return Err(Error::UnsupportedAlgorithm {
+                what: "EC private key curve",
+                oid: oid.to_string(),
+            });
         }
         // Without parameters the key is taken as SM2: inside PKCS#8 the
         // outer algorithm already said so, and a bare SEC1 key was asked

@@ -140,7 +140,7 @@ fn cbc(
                 return Err(bad_iv(()));
             }
             let dec = cbc::Decryptor::<C>::new_from_slices(key, iv).map_err(bad_key)?;
-            if data.is_empty() || data.len() % 16 != 0 {
+            if data.is_empty() || !data.len().is_multiple_of(16) {
                 return Err(Error::length(
                     "encrypted private key data",
                     "a non-zero multiple of 16 bytes",
@@ -345,13 +345,13 @@ pub fn decrypt(der_bytes: &[u8], password: &[u8]) -> Result<PrivateKey> {
             format!("{iterations} is outside 1 to {MAX_ITERATIONS}"),
         ));
     }
-    if let Some(len) = key_length {
-        if usize::try_from(len).ok() != Some(cipher.key_len()) {
-            return Err(Error::param(
-                "keyLength",
-                format!("{len} does not fit the cipher"),
-            ));
-        }
+    if let Some(len) = key_length
+        && usize::try_from(len).ok() != Some(cipher.key_len())
+    {
+        return Err(Error::param(
+            "keyLength",
+            format!("{len} does not fit the cipher"),
+        ));
     }
     let mut dk = Zeroizing::new(vec![0u8; cipher.key_len()]);
     pbkdf2_with_prf(prf, password, salt, iterations, &mut dk)?;

@@ -67,7 +67,7 @@ fn nonce12(nonce: &[u8]) -> Result<&[u8; AEAD_NONCE_LEN]> {
 }
 
 fn whole_blocks(data: &[u8]) -> Result<()> {
-    if data.len() % BLOCK_LEN == 0 {
+    if data.len().is_multiple_of(BLOCK_LEN) {
         Ok(())
     } else {
         Err(Error::length(

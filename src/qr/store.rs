@@ -435,10 +435,10 @@ struct MemoryInner {
 impl MemoryInner {
     /// Take `id` out of the pending count (it was answered or expired).
     fn unlive(&mut self, expires_at: u64, id: &[u8; 16], platform: &str) {
-        if self.live.remove(&(expires_at, *id)) {
-            if let Some(n) = self.waiting.get_mut(platform) {
-                *n = n.saturating_sub(1);
-            }
+        if self.live.remove(&(expires_at, *id))
+            && let Some(n) = self.waiting.get_mut(platform)
+        {
+            *n = n.saturating_sub(1);
         }
     }
 

@@ -761,10 +761,10 @@ fn status_json(tid: &str, page: &PageStatus, now: u64) -> Value {
     if let (Value::Object(o), Ok(Value::Object(d))) = (&mut v, serde_json::from_str(&page.detail)) {
         o.extend(d);
     }
-    if let Some(n) = page.remaining {
-        if let Some(identity) = v.get_mut("identity") {
-            identity["remaining"] = json!(n);
-        }
+    if let Some(n) = page.remaining
+        && let Some(identity) = v.get_mut("identity")
+    {
+        identity["remaining"] = json!(n);
     }
     if let Some(r) = page.refusal {
         v["refusal"] = refusal_json(r);
@@ -904,17 +904,17 @@ async fn response(
         ));
     }
     // A response for another QR code is refused before it is verified.
-    if let Ok(r) = crate::qr::Response::from_der(&der) {
-        if r.statement.transaction_id != id {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "wrong_transaction",
-                format!(
-                    "the response answers QR code {}, not {tid}",
-                    crate::hex::encode(&r.statement.transaction_id)
-                ),
-            ));
-        }
+    if let Ok(r) = crate::qr::Response::from_der(&der)
+        && r.statement.transaction_id != id
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "wrong_transaction",
+            format!(
+                "the response answers QR code {}, not {tid}",
+                crate::hex::encode(&r.statement.transaction_id)
+            ),
+        ));
     }
     // Leave room to answer: a commit that cannot start before this
     // deadline does not start.

@@ -436,8 +436,8 @@ mod tests {
                 x ^= x << 17;
                 *b = x as u8;
                 // long runs of ones and zeros
-                if x % 5 == 0 {
-                    *b = if x % 2 == 0 { 0xff } else { 0 };
+                if x.is_multiple_of(5) {
+                    *b = if x.is_multiple_of(2) { 0xff } else { 0 };
                 }
             }
             scalars.push(s);
